@@ -1,0 +1,31 @@
+"""Access to the services the lifespan wired onto ``app.state``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tessera.agent.runs import RunRegistry
+from tessera.config import Settings
+from tessera.projects import ProjectService
+
+
+def _projects(request: Request) -> ProjectService:
+    service: ProjectService = request.app.state.projects
+    return service
+
+
+def _runs(request: Request) -> RunRegistry:
+    runs: RunRegistry = request.app.state.runs
+    return runs
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Projects = Annotated[ProjectService, Depends(_projects)]
+Runs = Annotated[RunRegistry, Depends(_runs)]
+AppSettings = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,114 @@
+"""Command line: ``tessera serve | doctor | templates warm``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tessera.config import Settings
+
+cli = typer.Typer(help="Tessera: describe an app, watch it being built and running.")
+templates_cli = typer.Typer(help="Sandbox templates.")
+cli.add_typer(templates_cli, name="templates")
+
+
+def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [env TESSERA_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env TESSERA_PORT]")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where projects live [env TESSERA_DATA_DIR]")
+    ] = None,
+) -> None:
+    """Start Tessera's server."""
+    import uvicorn
+
+    from tessera.app import create_app
+
+    settings = _settings(host, port, data_dir)
+    console = Console()
+    cache_ready = _warm_quietly(settings, console)
+    if not cache_ready:
+        console.print("[yellow]The react template is not cached; previews will fail.[/]")
+    console.print(f"Tessera is running at [bold]http://{settings.host}:{settings.port}/[/]")
+    console.print(f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+    )
+
+
+def _warm_quietly(settings: Settings, console: Console) -> bool:
+    from tessera.sandbox.templates import TemplateCache
+
+    cache = TemplateCache(settings.templates_cache_dir)
+    if cache.is_ready("react"):
+        return True
+    with console.status("Preparing the react template (npm install, once per machine)..."):
+        try:
+            asyncio.run(cache.warm("react"))
+        except Exception as exc:  # report and go on: the server itself can still start
+            console.print(f"[red]Could not prepare the react template: {exc}[/]")
+            return False
+    return True
+
+
+@cli.command()
+def doctor() -> None:
+    """Check what Tessera needs on this machine."""
+    from tessera.doctor import run_checks
+
+    console = Console()
+    checks = asyncio.run(run_checks(Settings()))
+    for check in checks:
+        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+        line = f"{mark} {check.name}: {check.detail}"
+        if check.fix:
+            line += f"  [dim]→ {check.fix}[/]"
+        console.print(line)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@templates_cli.command("warm")
+def templates_warm(
+    name: Annotated[list[str] | None, typer.Argument(help="Templates (default: all)")] = None,
+) -> None:
+    """Install the templates' dependencies into the machine-level cache."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from tessera.sandbox.templates import TemplateCache, templates
+
+    cache = TemplateCache(Settings().templates_cache_dir)
+    names = name or list(templates())
+    with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+        for template in names:
+            task = progress.add_task(f"{template}: installing dependencies", total=None)
+
+            def report(line: str, task: int = task, template: str = template) -> None:
+                progress.update(task, description=f"{template}: {line[:80]}")
+
+            asyncio.run(cache.warm(template, on_progress=report))
+            progress.update(task, description=f"{template}: ready", completed=1, total=1)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

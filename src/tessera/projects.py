@@ -1,0 +1,95 @@
+"""Project operations behind the HTTP API: hand edits, deploys, previews.
+
+Route handlers call these; they hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tessera.llm.base import Provider
+from tessera.protocol.paths import validate_path
+from tessera.sandbox.manager import Deployment, SandboxManager
+from tessera.store import FileRecord, ProjectRecord, Store
+
+
+class ProjectService:
+    def __init__(self, *, store: Store, sandboxes: SandboxManager, provider: Provider) -> None:
+        self.store = store
+        self.sandboxes = sandboxes
+        self.provider = provider
+
+    def llm_info(self) -> dict[str, str]:
+        return {
+            "provider": self.provider.name,
+            "model": getattr(self.provider, "model", self.provider.name),
+            "label": self.provider.label,
+        }
+
+    async def create(self, *, name: str | None, template: str) -> ProjectRecord:
+        return await self.store.create_project(name=name or "Untitled app", template=template)
+
+    async def detail(self, project_id: str) -> dict[str, Any]:
+        project = await self.store.get_project(project_id)
+        files = await self.store.list_files(project_id)
+        messages = await self.store.list_messages(project_id)
+        versions = await self.store.list_versions(project_id)
+        return {
+            **project.to_dict(),
+            "files": [{"path": f.path, "size": f.size} for f in files],
+            "messages": [m.to_dict() for m in messages],
+            "versions": [v.to_dict() for v in versions],
+            "llm": self.llm_info(),
+        }
+
+    async def read_file(self, project_id: str, path: str) -> str:
+        return await self.store.read_file(project_id, validate_path(path))
+
+    async def save_file(self, project_id: str, path: str, content: str) -> FileRecord:
+        """Saves one file of the working copy and writes it into a running sandbox."""
+        path = validate_path(path)
+        record = await self.store.write_file(project_id, path, content)
+        await self._sync_if_running(project_id)
+        return record
+
+    async def delete_file(self, project_id: str, path: str) -> None:
+        path = validate_path(path)
+        await self.store.delete_file(project_id, path)
+        await self._sync_if_running(project_id)
+
+    async def deploy(self, project_id: str, edits: Mapping[str, str]) -> Deployment:
+        """Hand edits become one version; the sandbox gets the changed files and reloads."""
+        await self.store.get_project(project_id)
+        checked = {validate_path(path): content for path, content in edits.items()}
+        current = await self.store.read_files(project_id)
+        changes: dict[str, str | None] = {
+            path: content for path, content in checked.items() if current.get(path) != content
+        }
+        if changes:
+            names = ", ".join(sorted(changes)[:3]) + ("…" if len(changes) > 3 else "")
+            await self.store.commit_version(
+                project_id, changes=changes, message=f"Hand edits: {names}", kind="edit"
+            )
+        files = await self.store.read_files(project_id)
+        return await self.sandboxes.deploy(project_id, files)
+
+    async def preview(self, project_id: str) -> Deployment:
+        """Starts (or finds) the project's sandbox with its current files."""
+        await self.store.get_project(project_id)
+        files = await self.store.read_files(project_id)
+        return await self.sandboxes.deploy(project_id, files)
+
+    async def delete(self, project_id: str) -> None:
+        await self.store.get_project(project_id)
+        await self.sandboxes.stop(project_id)
+        await self.store.delete_project(project_id)
+
+    async def _sync_if_running(self, project_id: str) -> None:
+        if await self.sandboxes.status(project_id) is None:
+            return
+        files = await self.store.read_files(project_id)
+        await self.sandboxes.deploy(project_id, files, wait=False)
+
+
+__all__ = ["ProjectService"]
