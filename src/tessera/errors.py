@@ -57,6 +57,14 @@ class Conflict(TesseraError):
     code = "conflict"
 
 
+# --- storage -----------------------------------------------------------------------------
+class StorageError(TesseraError):
+    """The database cannot be opened or reached, is busy, or its URL is not supported."""
+
+    status_code = 503
+    code = "storage_error"
+
+
 # --- model providers ---------------------------------------------------------------------
 class ProviderError(TesseraError):
     """The language model could not be reached or answered with an error."""
@@ -85,6 +93,16 @@ class ProtocolError(TesseraError):
 
     status_code = 422
     code = "protocol_error"
+
+
+class EditNotApplied(ProtocolError):
+    """A SEARCH/REPLACE edit whose SEARCH text is not in the file; ``path`` names the file."""
+
+    code = "edit_not_applied"
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 # --- sandboxes ---------------------------------------------------------------------------

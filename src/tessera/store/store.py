@@ -1,0 +1,234 @@
+"""The ``Store``: Tessera's persistence API. Every method is one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.errors import InvalidInput
+from tessera.store import messages, projects, versions, working_copy
+from tessera.store.database import Database
+from tessera.store.records import (
+    MESSAGE_ROLES,
+    VERSION_KINDS,
+    FileRecord,
+    MessageRecord,
+    ProjectRecord,
+    VersionRecord,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in VERSION_KINDS:
+        raise InvalidInput(
+            f"Unknown version kind {kind!r}; use one of: {', '.join(sorted(VERSION_KINDS))}."
+        )
+
+
+def _check_role(role: str) -> None:
+    if role not in MESSAGE_ROLES:
+        raise InvalidInput(
+            f"Unknown message role {role!r}; use one of: {', '.join(sorted(MESSAGE_ROLES))}."
+        )
+
+
+class Store:
+    """Projects, their working copy, versions and chat, in SQLite or PostgreSQL.
+
+    Open with ``await Store.open(url)`` and ``await store.close()`` when done.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._commit_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect to ``url`` (creating a SQLite file and its folder if needed) and bring
+        the schema up to date."""
+        return cls(await Database.open(url))
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # --- projects ------------------------------------------------------------------------
+    async def create_project(self, *, name: str, template: str = "react") -> ProjectRecord:
+        async def op(session: AsyncSession) -> ProjectRecord:
+            project = await projects.create(session, name=name, template=template, now=_now())
+            return project.to_record()
+
+        return await self._db.write(op)
+
+    async def list_projects(self) -> list[ProjectRecord]:
+        """Most recently updated first."""
+
+        async def op(session: AsyncSession) -> list[ProjectRecord]:
+            return [project.to_record() for project in await projects.list_all(session)]
+
+        return await self._db.read(op)
+
+    async def get_project(self, project_id: str) -> ProjectRecord:
+        async def op(session: AsyncSession) -> ProjectRecord:
+            return (await projects.get(session, project_id)).to_record()
+
+        return await self._db.read(op)
+
+    async def update_project(
+        self,
+        project_id: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        template: str | None = None,
+    ) -> ProjectRecord:
+        """Change the given fields (None leaves a field as it is)."""
+        given = {"name": name, "title": title, "description": description, "template": template}
+        values = {key: value for key, value in given.items() if value is not None}
+
+        async def op(session: AsyncSession) -> ProjectRecord:
+            await projects.touch(session, project_id, _now(), **values)
+            return (await projects.get(session, project_id)).to_record()
+
+        return await self._db.write(op)
+
+    async def delete_project(self, project_id: str) -> None:
+        """Delete the project with its files, versions and messages."""
+
+        async def op(session: AsyncSession) -> None:
+            await projects.delete_one(session, project_id)
+
+        await self._db.write(op)
+
+    # --- working copy --------------------------------------------------------------------
+    async def list_files(self, project_id: str) -> list[FileRecord]:
+        """The working copy's files, sorted by path."""
+
+        async def op(session: AsyncSession) -> list[FileRecord]:
+            await projects.require(session, project_id)
+            return await working_copy.list_files(session, project_id)
+
+        return await self._db.read(op)
+
+    async def read_file(self, project_id: str, path: str) -> str:
+        async def op(session: AsyncSession) -> str:
+            await projects.require(session, project_id)
+            return await working_copy.read(session, project_id, path)
+
+        return await self._db.read(op)
+
+    async def read_files(self, project_id: str) -> dict[str, str]:
+        """Every file of the working copy: path -> content."""
+
+        async def op(session: AsyncSession) -> dict[str, str]:
+            await projects.require(session, project_id)
+            return await working_copy.read_all(session, project_id)
+
+        return await self._db.read(op)
+
+    async def write_file(self, project_id: str, path: str, content: str) -> FileRecord:
+        """Create or replace one file of the working copy (no new version)."""
+
+        async def op(session: AsyncSession) -> FileRecord:
+            await projects.touch(session, project_id, _now())
+            written = await working_copy.apply(session, project_id, {path: content})
+            return written[path]
+
+        return await self._db.write(op)
+
+    async def delete_file(self, project_id: str, path: str) -> None:
+        """Delete one file of the working copy (no new version)."""
+
+        async def op(session: AsyncSession) -> None:
+            await projects.touch(session, project_id, _now())
+            if not await working_copy.exists(session, project_id, path):
+                raise working_copy.not_found(path)
+            await working_copy.apply(session, project_id, {path: None})
+
+        await self._db.write(op)
+
+    # --- versions ------------------------------------------------------------------------
+    async def commit_version(
+        self, project_id: str, *, changes: Mapping[str, str | None], message: str, kind: str
+    ) -> VersionRecord:
+        """Apply ``changes`` to the working copy (None deletes a path; deleting an absent
+        path does nothing) and record the whole working copy as the next version, in one
+        transaction. ``kind`` is "assistant", "edit" or "restore"."""
+        _check_kind(kind)
+        changes = dict(changes)
+
+        async def op(session: AsyncSession) -> VersionRecord:
+            now = _now()
+            await projects.touch(session, project_id, now)
+            await working_copy.apply(session, project_id, changes)
+            return await versions.snapshot(session, project_id, message=message, kind=kind, now=now)
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def list_versions(self, project_id: str) -> list[VersionRecord]:
+        """Oldest first."""
+
+        async def op(session: AsyncSession) -> list[VersionRecord]:
+            await projects.require(session, project_id)
+            return await versions.list_versions(session, project_id)
+
+        return await self._db.read(op)
+
+    async def read_version_files(self, project_id: str, version_id: int) -> dict[str, str]:
+        """Every file of a version's snapshot: path -> content."""
+
+        async def op(session: AsyncSession) -> dict[str, str]:
+            await projects.require(session, project_id)
+            return await versions.read_files(session, project_id, version_id)
+
+        return await self._db.read(op)
+
+    # --- chat ----------------------------------------------------------------------------
+    async def add_message(
+        self, project_id: str, *, role: str, content: str, version_id: int | None = None
+    ) -> MessageRecord:
+        """Append a chat message; ``version_id`` links the version an answer produced."""
+        _check_role(role)
+
+        async def op(session: AsyncSession) -> MessageRecord:
+            now = _now()
+            await projects.touch(session, project_id, now)
+            if version_id is not None:
+                await versions.require(session, project_id, version_id)
+            return await messages.add(
+                session,
+                project_id,
+                role=role,
+                content=content,
+                version_id=version_id,
+                now=now,
+            )
+
+        return await self._db.write(op)
+
+    async def list_messages(self, project_id: str) -> list[MessageRecord]:
+        """Oldest first."""
+
+        async def op(session: AsyncSession) -> list[MessageRecord]:
+            await projects.require(session, project_id)
+            return await messages.list_messages(session, project_id)
+
+        return await self._db.read(op)
+
+    def _commit_lock(self, project_id: str) -> asyncio.Lock:
+        lock = self._commit_locks.get(project_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._commit_locks[project_id] = lock
+        return lock
