@@ -89,7 +89,5 @@ def create_app(
     app.include_router(projects.router)
     app.include_router(runs.router)
     mount_web(app)
-    app.add_middleware(
-        PreviewProxy, domain=settings.preview_base_domain, resolve=resolve_preview
-    )
+    app.add_middleware(PreviewProxy, domain=settings.preview_base_domain, resolve=resolve_preview)
     return app

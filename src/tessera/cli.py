@@ -29,7 +29,9 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
 
 @cli.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [env TESSERA_HOST]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [env TESSERA_HOST]")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port [env TESSERA_PORT]")] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Where projects live [env TESSERA_DATA_DIR]")
@@ -47,9 +49,7 @@ def serve(
         console.print("[yellow]The react template is not cached; previews will fail.[/]")
     console.print(f"Tessera is running at [bold]http://{settings.host}:{settings.port}/[/]")
     console.print(f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}")
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning"
-    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 
 def _warm_quietly(settings: Settings, console: Console) -> bool:

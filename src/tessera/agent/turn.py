@@ -198,7 +198,10 @@ class Agent:
             answer = f"{answer}\n\n{failure.message}".strip()
         if answer or version_id is not None:
             await self.store.add_message(
-                project_id, role="assistant", content=answer or "(files updated)", version_id=version_id
+                project_id,
+                role="assistant",
+                content=answer or "(files updated)",
+                version_id=version_id,
             )
         yield events.step_finished(Step.SAVING)
 
@@ -239,7 +242,9 @@ class Agent:
             ready=deployment.status == "ready",
         )
         if deployment.status == "error":
-            yield events.run_error(f"The app did not start: {deployment.error}", "dev_server_failed")
+            yield events.run_error(
+                f"The app did not start: {deployment.error}", "dev_server_failed"
+            )
 
 
 def _file_ended(path: str, content: str) -> BaseEvent:

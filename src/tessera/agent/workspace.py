@@ -58,7 +58,9 @@ class TurnWorkspace:
         try:
             manifest = json.loads(self.files["package.json"])
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"Cannot add {name}: package.json is not valid JSON ({exc}).") from exc
+            raise InvalidInput(
+                f"Cannot add {name}: package.json is not valid JSON ({exc})."
+            ) from exc
         if not isinstance(manifest, dict):
             raise InvalidInput(f"Cannot add {name}: package.json is not a JSON object.")
         dependencies = manifest.setdefault("dependencies", {})

@@ -25,8 +25,11 @@ def mount_web(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     @router.get("/{page:path}")
     async def page(page: str) -> Response:
         if page.startswith("api/"):
-            return Response(status_code=404, content='{"error": {"code": "not_found", '
-                            '"message": "No such API endpoint."}}', media_type="application/json")
+            return Response(
+                status_code=404,
+                content='{"error": {"code": "not_found", "message": "No such API endpoint."}}',
+                media_type="application/json",
+            )
         candidate = (static_dir / page).resolve()
         if page and candidate.is_file() and candidate.is_relative_to(static_dir.resolve()):
             return FileResponse(candidate)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a warm react template cache (once per machine) and isolated settings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tessera.config import Settings
+from tessera.sandbox.templates import TemplateCache
+
+
+def test_cache_root() -> Path:
+    """Machine-level cache for tests, shared across runs (template node_modules)."""
+    configured = os.environ.get("TESSERA_TEST_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "tessera-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def template_cache() -> TemplateCache:
+    cache = TemplateCache(test_cache_root() / "templates")
+    if not cache.is_ready("react"):
+        asyncio.run(cache.warm("react"))
+    return cache
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_cache: TemplateCache) -> Iterator[Settings]:
+    port = free_port()
+    yield Settings(
+        data_dir=tmp_path / "data",
+        cache_dir=test_cache_root(),
+        port=port,
+        offline_pace=0.0,
+        llm_provider="offline",
+        dev_server_timeout=30.0,
+    )

@@ -1,0 +1,17 @@
+import { HomePage } from './pages/HomePage'
+import { NotFoundPage } from './pages/NotFoundPage'
+import { WorkspacePage } from './pages/WorkspacePage'
+import { matchRoute, usePathname } from './router'
+
+export function App() {
+  const route = matchRoute(usePathname())
+  switch (route.page) {
+    case 'home':
+      return <HomePage />
+    case 'project':
+      // Keyed by id: another project gets a fresh workspace (state, editor, models).
+      return <WorkspacePage key={route.id} projectId={route.id} />
+    case 'notFound':
+      return <NotFoundPage />
+  }
+}

@@ -1,0 +1,49 @@
+import { RocketIcon } from './icons'
+
+interface Props {
+  title: string
+  status: string
+  dirtyCount: number
+  deploying: boolean
+  running: boolean
+  onDeploy: () => void
+}
+
+function statusKind(status: string): string {
+  if (status.startsWith('error')) return 'error'
+  return status
+}
+
+export function WorkspaceHeader({ title, status, dirtyCount, deploying, running, onDeploy }: Props) {
+  const kind = statusKind(status)
+  return (
+    <div className="workspace-header">
+      <h1 className="project-title" data-testid="project-title" title={title}>
+        {title}
+      </h1>
+      <div className={`status status-${kind}`} title={status}>
+        <span className="status-dot" />
+        <span className="status-text" data-testid="status">
+          {status}
+        </span>
+      </div>
+      <div className="header-actions">
+        {dirtyCount > 0 && (
+          <span className="muted small">
+            {deploying ? 'Deploying…' : `${dirtyCount} unsaved ${dirtyCount === 1 ? 'change' : 'changes'}`}
+          </span>
+        )}
+        <button
+          type="button"
+          className="button"
+          data-testid="deploy-button"
+          disabled={deploying || running}
+          onClick={onDeploy}
+          title="Send your edits to the preview now"
+        >
+          <RocketIcon size={14} /> {deploying ? 'Deploying…' : 'Deploy'}
+        </button>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,256 @@
+/**
+ * Everything the workspace page does with the server: loading the project and its files,
+ * starting or attaching to the preview, streaming a run, and deploying hand edits
+ * (two seconds after the last keystroke, or at once with the Deploy button).
+ */
+
+import { useCallback, useEffect, useReducer, useRef } from 'react'
+
+import { api, errorMessage, isAbort, streamRun } from '../api/client'
+import { byteLength, initialState, reducer, statusText } from './workspace'
+import { takePendingPrompt } from './pendingPrompt'
+
+export const AUTO_DEPLOY_DELAY_MS = 2000
+const PREVIEW_POLL_LIMIT = 120
+
+const sleep = (ms: number) => new Promise<void>((resolve) => window.setTimeout(resolve, ms))
+
+export function useWorkspace(projectId: string) {
+  const [state, dispatch] = useReducer(reducer, initialState)
+  const stateRef = useRef(state)
+  useEffect(() => {
+    stateRef.current = state
+  })
+
+  const alive = useRef(true)
+  const runAbort = useRef<AbortController | null>(null)
+  const polling = useRef(false)
+  const deployTimer = useRef<number | null>(null)
+  const deployInFlight = useRef<Promise<boolean> | null>(null)
+  const loadingFiles = useRef(new Set<string>())
+  const failedFiles = useRef(new Set<string>())
+
+  // ---- preview -------------------------------------------------------------------------
+
+  /** Asks for the preview (starting the sandbox if needed) until it is ready or failed. */
+  const pollPreview = useCallback(async () => {
+    if (polling.current) return
+    polling.current = true
+    dispatch({ type: 'previewRequested' })
+    try {
+      for (let attempt = 0; attempt < PREVIEW_POLL_LIMIT && alive.current; attempt++) {
+        try {
+          const deployment = await api.preview(projectId)
+          if (!alive.current) return
+          dispatch({ type: 'preview', deployment })
+          if (deployment.status !== 'starting') return
+        } catch (error) {
+          if (alive.current) dispatch({ type: 'previewFailed', message: errorMessage(error) })
+          return
+        }
+        await sleep(attempt < 10 ? 1000 : 2000)
+      }
+    } finally {
+      polling.current = false
+    }
+  }, [projectId])
+
+  const reloadPreview = useCallback(() => dispatch({ type: 'reloadPreview' }), [])
+
+  // ---- hand edits and deploys -------------------------------------------------------------
+
+  const clearDeployTimer = () => {
+    if (deployTimer.current !== null) {
+      window.clearTimeout(deployTimer.current)
+      deployTimer.current = null
+    }
+  }
+
+  /**
+   * Sends every dirty file now. Resolves to false if the deploy failed. With `force`, deploys
+   * even when nothing is dirty (the Deploy button: the server syncs its latest version).
+   */
+  const deployNow = useCallback(
+    async (options: { keepalive?: boolean; force?: boolean } = {}): Promise<boolean> => {
+      clearDeployTimer()
+      if (deployInFlight.current) await deployInFlight.current
+      const current = stateRef.current
+      const sent: Record<string, string> = {}
+      for (const path of Object.keys(current.dirty)) {
+        const content = current.files[path]?.content
+        if (typeof content === 'string') sent[path] = content
+      }
+      if (Object.keys(sent).length === 0 && !options.force) return true
+      dispatch({ type: 'deployStarted' })
+      const attempt = api.deploy(projectId, sent, { keepalive: options.keepalive }).then(
+        (deployment) => {
+          dispatch({ type: 'deployed', sent, deployment })
+          return true
+        },
+        (error: unknown) => {
+          dispatch({ type: 'deployFailed', message: errorMessage(error) })
+          return false
+        },
+      )
+      deployInFlight.current = attempt
+      try {
+        return await attempt
+      } finally {
+        if (deployInFlight.current === attempt) deployInFlight.current = null
+      }
+    },
+    [projectId],
+  )
+
+  const edit = useCallback(
+    (path: string, content: string) => {
+      dispatch({ type: 'edit', path, content })
+      clearDeployTimer()
+      deployTimer.current = window.setTimeout(() => {
+        deployTimer.current = null
+        void deployNow()
+      }, AUTO_DEPLOY_DELAY_MS)
+    },
+    [deployNow],
+  )
+
+  // ---- runs ------------------------------------------------------------------------------
+
+  const send = useCallback(
+    async (prompt: string) => {
+      const text = prompt.trim()
+      if (!text || runAbort.current) return
+      const controller = new AbortController()
+      runAbort.current = controller
+      dispatch({ type: 'runStarted', prompt: text })
+
+      // Hand edits first, so that the run starts from what the user sees.
+      if (deployTimer.current !== null || Object.keys(stateRef.current.dirty).length > 0) await deployNow()
+
+      // Files a run changed without streaming their whole content (edits): reloaded after.
+      const written = new Map<string, string>()
+      const stale = new Set<string>()
+      let outcome: 'finished' | 'error' | null = null
+      try {
+        for await (const event of streamRun(projectId, text, controller.signal)) {
+          dispatch({ type: 'event', event })
+          if (event.type === 'RUN_FINISHED') outcome = 'finished'
+          else if (event.type === 'RUN_ERROR') outcome = 'error'
+          else if (event.type === 'CUSTOM') {
+            if (event.name === 'file_started') written.set(event.value.path, '')
+            else if (event.name === 'file_delta') {
+              written.set(event.value.path, (written.get(event.value.path) ?? '') + event.value.delta)
+            } else if (event.name === 'file_ended' && typeof event.value.content !== 'string') {
+              const body = written.get(event.value.path)
+              if (body === undefined || byteLength(body) !== event.value.size) stale.add(event.value.path)
+            }
+          }
+        }
+        if (outcome === null && !controller.signal.aborted) {
+          dispatch({ type: 'runFailed', message: 'The connection to the server closed before the run finished' })
+          outcome = 'error'
+        }
+      } catch (error) {
+        if (!isAbort(error)) {
+          dispatch({ type: 'runFailed', message: errorMessage(error) })
+          outcome = 'error'
+        }
+      } finally {
+        runAbort.current = null
+        dispatch({ type: 'runEnded' })
+      }
+      if (controller.signal.aborted || !alive.current) return
+
+      try {
+        const project = await api.getProject(projectId)
+        if (alive.current) dispatch({ type: 'refreshed', project, stale: [...stale] })
+      } catch {
+        // The view stays as streamed; the next page load shows the server's state.
+      }
+      if (alive.current && stateRef.current.preview.status !== 'ready') void pollPreview()
+    },
+    [projectId, deployNow, pollPreview],
+  )
+
+  const openFile = useCallback((path: string) => {
+    failedFiles.current.delete(path)
+    dispatch({ type: 'open', path })
+  }, [])
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  useEffect(() => {
+    alive.current = true
+    const controller = new AbortController()
+    api
+      .getProject(projectId, controller.signal)
+      .then((project) => {
+        dispatch({ type: 'loaded', project })
+        if (!project.llm?.label) {
+          api
+            .config(controller.signal)
+            .then((config) => dispatch({ type: 'modelLabel', label: config.llm.label }))
+            .catch(() => undefined)
+        }
+      })
+      .catch((error: unknown) => {
+        if (!isAbort(error)) dispatch({ type: 'loadFailed', message: errorMessage(error) })
+      })
+    // Start or attach to the sandbox at once, in parallel with loading the project.
+    void pollPreview()
+    return () => {
+      alive.current = false
+      controller.abort()
+      runAbort.current?.abort()
+      runAbort.current = null
+      // Leaving the page with edits still waiting: send them now.
+      if (deployTimer.current !== null) void deployNow({ keepalive: true })
+    }
+  }, [projectId, pollPreview, deployNow])
+
+  // Closing the tab with edits still waiting: best effort.
+  useEffect(() => {
+    const onPageHide = () => {
+      if (Object.keys(stateRef.current.dirty).length > 0) void deployNow({ keepalive: true })
+    }
+    window.addEventListener('pagehide', onPageHide)
+    return () => window.removeEventListener('pagehide', onPageHide)
+  }, [deployNow])
+
+  // The prompt typed on the home page starts the first run once the project is loaded.
+  const loadedId = state.project?.id
+  useEffect(() => {
+    if (!loadedId) return
+    const prompt = takePendingPrompt(projectId)
+    if (prompt) void send(prompt)
+  }, [loadedId, projectId, send])
+
+  // Load the open file's content the first time it is shown.
+  const openPath = state.openPath
+  const openEntry = openPath ? state.files[openPath] : undefined
+  const needsLoad = openEntry !== undefined && openEntry.content === null
+  useEffect(() => {
+    if (!openPath || !needsLoad) return
+    if (loadingFiles.current.has(openPath) || failedFiles.current.has(openPath)) return
+    loadingFiles.current.add(openPath)
+    api
+      .readFile(projectId, openPath)
+      .then((file) => dispatch({ type: 'fileLoaded', path: openPath, content: file.content }))
+      .catch((error: unknown) => {
+        failedFiles.current.add(openPath)
+        dispatch({ type: 'fileLoadFailed', path: openPath, message: errorMessage(error) })
+      })
+      .finally(() => loadingFiles.current.delete(openPath))
+  }, [projectId, openPath, needsLoad])
+
+  return {
+    state,
+    status: statusText(state),
+    running: state.run !== 'idle',
+    send,
+    edit,
+    deployNow,
+    openFile,
+    reloadPreview,
+  }
+}

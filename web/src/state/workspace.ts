@@ -1,0 +1,466 @@
+/**
+ * The state of the workspace page (`/p/{id}`) and its reducer: files and their buffers,
+ * the open file, hand edits not yet deployed, the chat, the run and the preview.
+ * Pure: every effect (HTTP, timers, the SSE stream) lives in `useWorkspace`.
+ */
+
+import type { ChatMessage, Deployment, ProjectDetail } from '../api/client'
+import type { RunEvent } from '../api/events'
+
+export interface FileEntry {
+  path: string
+  /** Size on the server, in bytes (as last reported). */
+  size: number
+  /** The buffer; `null` until it is loaded from the server. */
+  content: string | null
+}
+
+export type FileActivityState = 'writing' | 'written' | 'deleted' | 'renamed'
+
+export interface FileActivity {
+  path: string
+  state: FileActivityState
+  /** For a rename: the old path. */
+  from?: string
+}
+
+export type ChatItem =
+  | { kind: 'message'; id: string; role: 'user' | 'assistant'; content: string; streaming: boolean }
+  | { kind: 'error'; id: string; text: string }
+  | { kind: 'warning'; id: string; text: string }
+  | { kind: 'files'; id: string; files: FileActivity[] }
+
+export type RunPhase = 'idle' | 'generating' | 'deploying'
+
+export interface PreviewState {
+  status: 'idle' | 'starting' | 'ready' | 'error'
+  /** The preview URL the server last reported. */
+  url: string | null
+  /** What the iframe shows; changes only when a new URL becomes ready, never on a hot reload. */
+  src: string | null
+  /** Bumped by the reload button: the iframe is recreated. */
+  reloadKey: number
+  error: string | null
+}
+
+export interface WorkspaceState {
+  project: ProjectDetail | null
+  loadError: string | null
+  files: Record<string, FileEntry>
+  openPath: string | null
+  /** Files edited by hand and not deployed yet. */
+  dirty: Record<string, true>
+  /** The file a run is writing right now (the editor follows it). */
+  streamingPath: string | null
+  chat: ChatItem[]
+  run: RunPhase
+  /** The chat item collecting this run's file activity. */
+  activityId: string | null
+  /** Last run or deploy error; shown in the status line until the next success. */
+  error: string | null
+  deploying: boolean
+  preview: PreviewState
+  modelLabel: string | null
+  /** The sandbox's last log line while it starts (shown under the preview's spinner). */
+  lastLog: string | null
+  seq: number
+}
+
+export const initialState: WorkspaceState = {
+  project: null,
+  loadError: null,
+  files: {},
+  openPath: null,
+  dirty: {},
+  streamingPath: null,
+  chat: [],
+  run: 'idle',
+  activityId: null,
+  error: null,
+  deploying: false,
+  preview: { status: 'idle', url: null, src: null, reloadKey: 0, error: null },
+  modelLabel: null,
+  lastLog: null,
+  seq: 0,
+}
+
+export type Action =
+  | { type: 'loaded'; project: ProjectDetail }
+  | { type: 'loadFailed'; message: string }
+  | { type: 'refreshed'; project: ProjectDetail; stale: string[] }
+  | { type: 'modelLabel'; label: string }
+  | { type: 'open'; path: string }
+  | { type: 'fileLoaded'; path: string; content: string }
+  | { type: 'fileLoadFailed'; path: string; message: string }
+  | { type: 'edit'; path: string; content: string }
+  | { type: 'deployStarted' }
+  | { type: 'deployed'; sent: Record<string, string>; deployment: Deployment }
+  | { type: 'deployFailed'; message: string }
+  | { type: 'previewRequested' }
+  | { type: 'preview'; deployment: Deployment }
+  | { type: 'previewFailed'; message: string }
+  | { type: 'reloadPreview' }
+  | { type: 'runStarted'; prompt: string }
+  | { type: 'event'; event: RunEvent }
+  | { type: 'runFailed'; message: string }
+  | { type: 'runEnded' }
+
+/** The text of the status line: idle / generating / starting / ready / error: <reason>. */
+export function statusText(state: WorkspaceState): string {
+  if (state.run === 'generating') return 'generating'
+  if (state.run === 'deploying') return 'starting'
+  if (state.error) return `error: ${state.error}`
+  switch (state.preview.status) {
+    case 'ready':
+      return 'ready'
+    case 'starting':
+      return 'starting'
+    case 'error':
+      return `error: ${state.preview.error ?? 'the preview failed'}`
+    default:
+      return 'idle'
+  }
+}
+
+export function sortedPaths(files: Record<string, FileEntry>): string[] {
+  return Object.keys(files).sort((a, b) => a.localeCompare(b))
+}
+
+/** The file to show when none is chosen: src/App.tsx if present, else the first one. */
+export function defaultOpenPath(paths: readonly string[]): string | null {
+  for (const preferred of ['src/App.tsx', 'src/App.jsx', 'app.py', 'index.html']) {
+    if (paths.includes(preferred)) return preferred
+  }
+  return paths.length > 0 ? [...paths].sort((a, b) => a.localeCompare(b))[0] : null
+}
+
+const encoder = new TextEncoder()
+export function byteLength(text: string): number {
+  return encoder.encode(text).length
+}
+
+/** History messages may hold the model's raw output: keep only the chat answer. */
+export function chatText(content: string): string {
+  return content
+    .replace(/<tessera-(file|edit)\b[^>]*>[\s\S]*?<\/tessera-\1>/g, '')
+    .replace(/<tessera-[a-z]+\b[^>]*\/>/g, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
+function historyItems(messages: ChatMessage[]): ChatItem[] {
+  const items: ChatItem[] = []
+  for (const m of messages) {
+    if (m.role !== 'user' && m.role !== 'assistant') continue
+    const content = m.role === 'assistant' ? chatText(m.content) : m.content
+    items.push({ kind: 'message', id: `history-${m.id}`, role: m.role, content, streaming: false })
+  }
+  return items
+}
+
+function omit<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record
+  const next = { ...record }
+  delete next[key]
+  return next
+}
+
+function previewFromDeployment(preview: PreviewState, d: Deployment): PreviewState {
+  const url = d.preview_url ?? preview.url
+  if (d.status === 'error') {
+    return { ...preview, status: 'error', url, error: d.error ?? 'the preview failed to start' }
+  }
+  if (d.status === 'ready' || d.ready) {
+    // Same URL as shown: leave the iframe alone (the dev server hot-reloads it).
+    const src = url && url !== preview.src ? url : preview.src
+    return { ...preview, status: url ? 'ready' : 'starting', url, src, error: null }
+  }
+  return { ...preview, status: 'starting', url, error: null }
+}
+
+function updateActivity(state: WorkspaceState, activity: FileActivity): WorkspaceState {
+  let id = state.activityId
+  let chat = state.chat
+  let seq = state.seq
+  if (id === null || !chat.some((item) => item.id === id)) {
+    seq += 1
+    id = `files-${seq}`
+    chat = [...chat, { kind: 'files', id, files: [] }]
+  }
+  chat = chat.map((item) => {
+    if (item.id !== id || item.kind !== 'files') return item
+    const rest = item.files.filter((f) => f.path !== activity.path)
+    return { ...item, files: [...rest, activity] }
+  })
+  return { ...state, chat, activityId: id, seq }
+}
+
+function appendChat(state: WorkspaceState, make: (id: string) => ChatItem): WorkspaceState {
+  const seq = state.seq + 1
+  return { ...state, seq, chat: [...state.chat, make(`item-${seq}`)] }
+}
+
+function withFile(state: WorkspaceState, path: string, update: (entry: FileEntry) => FileEntry): WorkspaceState {
+  const entry = state.files[path] ?? { path, size: 0, content: '' }
+  return { ...state, files: { ...state.files, [path]: update(entry) } }
+}
+
+function afterRemoval(state: WorkspaceState, removed: string, replacement: string | null): WorkspaceState {
+  if (state.openPath !== removed) return state
+  return { ...state, openPath: replacement ?? defaultOpenPath(Object.keys(state.files)) }
+}
+
+function handleEvent(state: WorkspaceState, event: RunEvent): WorkspaceState {
+  switch (event.type) {
+    case 'RUN_STARTED':
+      return { ...state, run: 'generating', error: null }
+    case 'STEP_STARTED':
+      if (event.stepName === 'deploying') return { ...state, run: 'deploying', streamingPath: null }
+      if (event.stepName === 'generating') return { ...state, run: 'generating' }
+      return state
+    case 'STEP_FINISHED':
+      if (event.stepName === 'generating') return { ...state, streamingPath: null }
+      return state
+    case 'RUN_FINISHED':
+      return { ...state, run: 'idle', streamingPath: null, lastLog: null }
+    case 'RUN_ERROR':
+      return appendChat({ ...state, run: 'idle', streamingPath: null, error: event.message }, (id) => ({
+        kind: 'error',
+        id,
+        text: event.message,
+      }))
+    case 'TEXT_MESSAGE_START': {
+      if (state.chat.some((item) => item.id === event.messageId)) return state
+      return {
+        ...state,
+        chat: [...state.chat, { kind: 'message', id: event.messageId, role: 'assistant', content: '', streaming: true }],
+      }
+    }
+    case 'TEXT_MESSAGE_CONTENT': {
+      if (!state.chat.some((item) => item.id === event.messageId)) {
+        return {
+          ...state,
+          chat: [
+            ...state.chat,
+            { kind: 'message', id: event.messageId, role: 'assistant', content: event.delta, streaming: true },
+          ],
+        }
+      }
+      return {
+        ...state,
+        chat: state.chat.map((item) =>
+          item.id === event.messageId && item.kind === 'message' ? { ...item, content: item.content + event.delta } : item,
+        ),
+      }
+    }
+    case 'TEXT_MESSAGE_END':
+      return {
+        ...state,
+        chat: state.chat.map((item) =>
+          item.id === event.messageId && item.kind === 'message' ? { ...item, streaming: false } : item,
+        ),
+      }
+    case 'CUSTOM':
+      return handleCustom(state, event)
+  }
+}
+
+function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'CUSTOM' }>): WorkspaceState {
+  switch (event.name) {
+    case 'file_started': {
+      const { path } = event.value
+      const next = withFile(state, path, (e) => ({ ...e, content: '' }))
+      return updateActivity(
+        { ...next, openPath: path, streamingPath: path, dirty: omit(state.dirty, path) },
+        { path, state: 'writing' },
+      )
+    }
+    case 'file_delta': {
+      const { path, delta } = event.value
+      return withFile(state, path, (e) => ({ ...e, content: (e.content ?? '') + delta }))
+    }
+    case 'file_ended': {
+      const { path, size, content } = event.value
+      const next = withFile(state, path, (e) => ({
+        ...e,
+        size,
+        content: typeof content === 'string' ? content : (e.content ?? ''),
+      }))
+      return updateActivity(
+        { ...next, streamingPath: state.streamingPath === path ? null : state.streamingPath },
+        { path, state: 'written' },
+      )
+    }
+    case 'file_deleted': {
+      const { path } = event.value
+      const next = { ...state, files: omit(state.files, path), dirty: omit(state.dirty, path) }
+      return updateActivity(afterRemoval(next, path, null), { path, state: 'deleted' })
+    }
+    case 'file_renamed': {
+      const { from, to } = event.value
+      const entry = state.files[from]
+      if (!entry) return state
+      const files = { ...omit(state.files, from), [to]: { ...entry, path: to } }
+      const dirty = from in state.dirty ? { ...omit(state.dirty, from), [to]: true as const } : state.dirty
+      const next = afterRemoval({ ...state, files, dirty }, from, to)
+      return updateActivity(next, { path: to, from, state: 'renamed' })
+    }
+    case 'action_error': {
+      const { path, message } = event.value
+      return appendChat(state, (id) => ({ kind: 'warning', id, text: path ? `${path}: ${message}` : message }))
+    }
+    case 'project_updated': {
+      if (!state.project) return state
+      const { title, description } = event.value
+      return {
+        ...state,
+        project: {
+          ...state.project,
+          title: title ?? state.project.title,
+          description: description ?? state.project.description,
+        },
+      }
+    }
+    case 'e2b_deployment': {
+      const v = event.value
+      if (v.status === 'error') {
+        return { ...state, preview: { ...state.preview, status: 'error', error: v.error ?? 'the sandbox failed to start' } }
+      }
+      const url = v.preview_url ?? state.preview.url
+      return { ...state, preview: { ...state.preview, url, status: v.status === 'ready' && url ? 'ready' : 'starting' } }
+    }
+    case 'e2b_preview': {
+      const { preview_url: url, ready } = event.value
+      const preview = state.preview
+      if (!ready) return { ...state, preview: { ...preview, url, status: 'starting', error: null } }
+      const src = url !== preview.src ? url : preview.src
+      return { ...state, preview: { ...preview, url, src, status: 'ready', error: null } }
+    }
+    case 'sandbox_log':
+      return { ...state, lastLog: event.value.line }
+    case 'version_created':
+    case 'usage':
+      return state
+  }
+}
+
+export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
+  switch (action.type) {
+    case 'loaded': {
+      const { project } = action
+      const files: Record<string, FileEntry> = {}
+      for (const f of project.files) files[f.path] = { path: f.path, size: f.size, content: null }
+      return {
+        ...state,
+        project,
+        loadError: null,
+        files,
+        openPath: defaultOpenPath(project.files.map((f) => f.path)),
+        dirty: {},
+        chat: historyItems(project.messages),
+        modelLabel: project.llm?.label ?? state.modelLabel,
+      }
+    }
+    case 'loadFailed':
+      return { ...state, loadError: action.message }
+    case 'refreshed': {
+      // After a run: the server's file list is the truth; buffers whose size no longer
+      // matches (or that a run changed without streaming them) are reloaded on demand.
+      const stale = new Set(action.stale)
+      const files: Record<string, FileEntry> = {}
+      for (const f of action.project.files) {
+        const local = state.files[f.path]
+        const keep =
+          local &&
+          local.content !== null &&
+          (f.path in state.dirty || (!stale.has(f.path) && byteLength(local.content) === f.size))
+        files[f.path] = keep ? { ...local, size: f.size } : { path: f.path, size: f.size, content: null }
+      }
+      for (const path of Object.keys(state.dirty)) if (!files[path] && state.files[path]) files[path] = state.files[path]
+      const paths = Object.keys(files)
+      const openPath = state.openPath && files[state.openPath] ? state.openPath : defaultOpenPath(paths)
+      return { ...state, project: action.project, files, openPath }
+    }
+    case 'modelLabel':
+      return state.modelLabel ? state : { ...state, modelLabel: action.label }
+    case 'open':
+      return state.files[action.path] ? { ...state, openPath: action.path } : state
+    case 'fileLoaded': {
+      const entry = state.files[action.path]
+      // A run may have started streaming this file meanwhile: the stream wins.
+      if (!entry || entry.content !== null) return state
+      return { ...state, files: { ...state.files, [action.path]: { ...entry, content: action.content } } }
+    }
+    case 'fileLoadFailed':
+      return appendChat(state, (id) => ({ kind: 'warning', id, text: `Could not load ${action.path}: ${action.message}` }))
+    case 'edit': {
+      const entry = state.files[action.path]
+      if (!entry || entry.content === action.content) return state
+      return {
+        ...state,
+        files: { ...state.files, [action.path]: { ...entry, content: action.content } },
+        dirty: action.path in state.dirty ? state.dirty : { ...state.dirty, [action.path]: true },
+      }
+    }
+    case 'deployStarted':
+      return { ...state, deploying: true }
+    case 'deployed': {
+      // Clear only the files whose buffer is still what was sent.
+      const dirty = { ...state.dirty }
+      for (const [path, content] of Object.entries(action.sent)) {
+        if (state.files[path]?.content === content) delete dirty[path]
+      }
+      const files = { ...state.files }
+      for (const [path, content] of Object.entries(action.sent)) {
+        if (files[path]) files[path] = { ...files[path], size: byteLength(content) }
+      }
+      return {
+        ...state,
+        deploying: false,
+        dirty,
+        files,
+        error: null,
+        preview: previewFromDeployment(state.preview, action.deployment),
+      }
+    }
+    case 'deployFailed':
+      return { ...state, deploying: false, error: action.message }
+    case 'previewRequested':
+      return state.preview.status === 'ready' ? state : { ...state, preview: { ...state.preview, status: 'starting', error: null } }
+    case 'preview':
+      return { ...state, preview: previewFromDeployment(state.preview, action.deployment) }
+    case 'previewFailed':
+      return { ...state, preview: { ...state.preview, status: 'error', error: action.message } }
+    case 'reloadPreview': {
+      const preview = state.preview
+      return { ...state, preview: { ...preview, src: preview.src ?? preview.url, reloadKey: preview.reloadKey + 1 } }
+    }
+    case 'runStarted': {
+      const seq = state.seq + 1
+      return {
+        ...state,
+        seq,
+        run: 'generating',
+        error: null,
+        activityId: null,
+        chat: [...state.chat, { kind: 'message', id: `user-${seq}`, role: 'user', content: action.prompt, streaming: false }],
+      }
+    }
+    case 'event':
+      return handleEvent(state, action.event)
+    case 'runFailed':
+      return appendChat({ ...state, run: 'idle', streamingPath: null, error: action.message }, (id) => ({
+        kind: 'error',
+        id,
+        text: action.message,
+      }))
+    case 'runEnded':
+      return {
+        ...state,
+        run: 'idle',
+        streamingPath: null,
+        chat: state.chat.map((item) => (item.kind === 'message' && item.streaming ? { ...item, streaming: false } : item)),
+        activityId: null,
+      }
+  }
+}
