@@ -153,6 +153,12 @@ class DevServerFailed(SandboxError):
         self.output = output
 
 
+class DependencyInstallFailed(DevServerFailed):
+    """Installing the project's dependencies failed; ``output`` has the installer's last lines."""
+
+    code = "dependency_install_failed"
+
+
 class PreviewUnavailable(SandboxError):
     status_code = 502
     code = "preview_unavailable"

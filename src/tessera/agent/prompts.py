@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from tessera.llm.base import ChatMessage
+from tessera.protocol.format import render_file
 
 SYSTEM_PROMPT = """\
 You are Tessera, an expert full-stack engineer who builds small, complete, runnable web apps.
@@ -53,7 +54,7 @@ def render_files(files: Mapping[str, str], budget: int = CONTEXT_CHAR_BUDGET) ->
     used = 0
     for path in sorted(files):
         content = files[path]
-        block = f'<tessera-file path="{path}">\n{content}\n</tessera-file>'
+        block = render_file(path, content)
         if used + len(block) > budget:
             left_out.append(path)
             continue
