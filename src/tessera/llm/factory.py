@@ -1,0 +1,33 @@
+"""Choosing the model provider from the settings."""
+
+from __future__ import annotations
+
+from tessera.config import Settings
+from tessera.errors import InvalidInput
+from tessera.llm.base import Provider
+from tessera.llm.offline import OfflineProvider
+from tessera.llm.openai import DEFAULT_MODEL, OpenAIProvider
+
+KEYLESS_API_KEY = "not-needed"
+"""Sent to OpenAI-compatible servers that need no key (Ollama, vLLM, LM Studio)."""
+
+
+def create_provider(settings: Settings) -> Provider:
+    """The provider ``settings.effective_llm_provider`` names, configured."""
+    choice = settings.effective_llm_provider
+    if choice == "offline":
+        return OfflineProvider(pace=settings.offline_pace)
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    if not key:
+        if not settings.llm_base_url:
+            raise InvalidInput(
+                "The openai provider needs an API key: set OPENAI_API_KEY, or set "
+                "TESSERA_LLM_BASE_URL to an OpenAI-compatible server that needs none "
+                "(e.g. Ollama at http://localhost:11434/v1)."
+            )
+        key = KEYLESS_API_KEY
+    return OpenAIProvider(
+        api_key=key,
+        base_url=settings.llm_base_url,
+        model=settings.llm_model or DEFAULT_MODEL,
+    )

@@ -1,0 +1,404 @@
+"""Fakes for tests, shipped beside the real providers (as httpx ships ``MockTransport``).
+
+- ``ScriptedProvider``: a ``Provider`` that streams a fixed script, for tests of the
+  code that consumes providers.
+- ``FakeOpenAIServer``: a real HTTP server on 127.0.0.1 speaking the OpenAI
+  chat-completions wire format (JSON and SSE streams), scripted per request, for tests of
+  ``OpenAIProvider`` or of anything else that talks to an OpenAI-compatible endpoint
+  (browser tests included: it runs in its own thread with its own event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tessera.errors import ProviderStreamBroken
+from tessera.llm.base import CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
+
+
+def _tokens(chars: int) -> int:
+    return (chars + 3) // 4
+
+
+class ScriptedProvider:
+    """A ``Provider`` that streams ``chunks``, then ends with ``finish_reason``.
+
+    ``break_after=n`` sends the first ``n`` chunks and then raises ``ProviderStreamBroken``
+    instead of ending. Every request received is kept in ``requests``.
+    """
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        chunks: list[str],
+        *,
+        finish_reason: str = "stop",
+        break_after: int | None = None,
+        label: str = "scripted model",
+        delay: float = 0.0,
+    ) -> None:
+        self.chunks = list(chunks)
+        self.finish_reason = finish_reason
+        self.break_after = break_after
+        self.label = label
+        self.delay = delay
+        self.requests: list[CompletionRequest] = []
+        self.closed = False
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+        self.requests.append(request)
+        limit = len(self.chunks) if self.break_after is None else self.break_after
+        for chunk in self.chunks[:limit]:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            yield TextDelta(chunk)
+        if self.break_after is not None:
+            raise ProviderStreamBroken(
+                f"The {self.label} stopped after {len(self.chunks[:limit])} chunks (scripted)."
+            )
+        prompt = sum(len(message.content) for message in request.messages)
+        output = sum(len(chunk) for chunk in self.chunks)
+        yield StreamEnd(self.finish_reason, Usage(_tokens(prompt), _tokens(output)))
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+# --- the fake OpenAI server ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedText:
+    chunks: list[str]
+    finish_reason: str = "stop"
+    delay: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedError:
+    status: int
+    message: str
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedDrop:
+    chunks: list[str]
+    after: int
+    delay: float | None = None
+
+
+Scripted = ScriptedText | ScriptedError | ScriptedDrop
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any = None
+    """The JSON body, or ``None``."""
+
+
+@dataclass(slots=True)
+class _Queue:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    items: deque[Scripted] = field(default_factory=deque)
+
+
+class _DroppedOnPurpose(Exception):
+    """Raised inside the fake server to cut a response off mid-way; never logged."""
+
+
+def _hide_drops(record: logging.LogRecord) -> bool:
+    """A log filter: the server's report of a connection it cut on purpose is noise."""
+    return not (record.exc_info and isinstance(record.exc_info[1], _DroppedOnPurpose))
+
+
+_ERROR_KINDS = {
+    400: ("invalid_request_error", "invalid_request"),
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("invalid_request_error", "unsupported_country_region_territory"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+
+class FakeOpenAIServer:
+    """An OpenAI-compatible HTTP server on a free port of 127.0.0.1, run in a thread.
+
+    Use as a context manager (or ``start()`` / ``stop()``); ``base_url`` is
+    ``http://127.0.0.1:PORT/v1``. Each chat-completions request takes the next scripted
+    reply (``enqueue_text``, ``enqueue_error``, ``enqueue_drop``); with none queued it
+    answers ``default_chunks``. ``chunk_delay`` seconds pass before each streamed chunk.
+    Every request is recorded in ``requests``.
+    """
+
+    def __init__(
+        self,
+        *,
+        default_chunks: list[str] | None = None,
+        chunk_delay: float = 0.0,
+        models: list[str] | None = None,
+    ) -> None:
+        self.default = ScriptedText(default_chunks or ["Hello", " from the", " fake model."])
+        self.chunk_delay = chunk_delay
+        self.models = models or ["fake-model"]
+        self.requests: list[RecordedRequest] = []
+        self._queue = _Queue()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._counter = 0
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def enqueue_text(
+        self, chunks: list[str], finish_reason: str = "stop", *, delay: float | None = None
+    ) -> None:
+        self._push(ScriptedText(list(chunks), finish_reason, delay))
+
+    def enqueue_error(self, status: int, message: str, retry_after: float | None = None) -> None:
+        self._push(ScriptedError(status, message, retry_after))
+
+    def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
+        """Send ``after`` chunks, then close the connection with no finish_reason or [DONE]."""
+        self._push(ScriptedDrop(list(chunks), after, delay))
+
+    def set_default(self, chunks: list[str], finish_reason: str = "stop") -> None:
+        self.default = ScriptedText(list(chunks), finish_reason)
+
+    def _push(self, item: Scripted) -> None:
+        with self._queue.lock:
+            self._queue.items.append(item)
+
+    def _next(self) -> Scripted:
+        with self._queue.lock:
+            return self._queue.items.popleft() if self._queue.items else self.default
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("FakeOpenAIServer is not started")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        if self._server is not None:
+            return self
+        logging.getLogger("uvicorn.error").addFilter(_hide_drops)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            self._app(),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            loop="asyncio",
+            ws="none",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="fake-openai", daemon=True
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the fake OpenAI server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        server, thread, sock = self._server, self._thread, self._socket
+        if server is not None:
+            server.should_exit = True
+            server.force_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        if sock is not None:
+            sock.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def _app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._completions, methods=["POST"]),
+                Route("/v1/models", self._models, methods=["GET"]),
+            ]
+        )
+
+    async def _record(self, request: Request) -> Any:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.requests.append(
+            RecordedRequest(request.method, request.url.path, dict(request.headers), body)
+        )
+        return body
+
+    async def _models(self, request: Request) -> Response:
+        await self._record(request)
+        created = int(time.time())
+        data = [
+            {"id": model, "object": "model", "created": created, "owned_by": "tessera"}
+            for model in self.models
+        ]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def _completions(self, request: Request) -> Response:
+        body = await self._record(request)
+        if not isinstance(body, dict):
+            return self._error(ScriptedError(400, "The request body is not valid JSON."))
+        reply = self._next()
+        if isinstance(reply, ScriptedError):
+            return self._error(reply)
+        self._counter += 1
+        context = _Completion(
+            id=f"chatcmpl-fake{self._counter}",
+            created=int(time.time()),
+            model=str(body.get("model") or self.models[0]),
+            prompt_chars=sum(
+                len(message.get("content") or "")
+                for message in body.get("messages") or []
+                if isinstance(message, dict) and isinstance(message.get("content"), str)
+            ),
+        )
+        if not body.get("stream"):
+            return self._whole(reply, context)
+        options = body.get("stream_options")
+        include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        events = self._events(reply, context, include_usage=include_usage)
+        return StreamingResponse(events, media_type="text/event-stream")
+
+    def _error(self, error: ScriptedError) -> Response:
+        kind, code = _ERROR_KINDS.get(error.status, ("server_error", "server_error"))
+        headers = {}
+        if error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_after:g}"
+        payload = {"error": {"message": error.message, "type": kind, "param": None, "code": code}}
+        return JSONResponse(payload, status_code=error.status, headers=headers)
+
+    def _whole(self, reply: ScriptedText | ScriptedDrop, context: _Completion) -> Response:
+        text = "".join(reply.chunks)
+        document = {
+            "id": context.id,
+            "object": "chat.completion",
+            "created": context.created,
+            "model": context.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": getattr(reply, "finish_reason", "stop"),
+                }
+            ],
+            "usage": context.usage(len(text)),
+        }
+        encoded = json.dumps(document).encode()
+        if isinstance(reply, ScriptedText):
+            return Response(encoded, media_type="application/json")
+
+        async def cut_off() -> AsyncIterator[bytes]:
+            yield encoded[: len(encoded) // 2]
+            raise _DroppedOnPurpose
+
+        return StreamingResponse(cut_off(), media_type="application/json")
+
+    async def _events(
+        self, reply: ScriptedText | ScriptedDrop, context: _Completion, *, include_usage: bool
+    ) -> AsyncIterator[str]:
+        delay = self.chunk_delay if reply.delay is None else reply.delay
+        limit = reply.after if isinstance(reply, ScriptedDrop) else len(reply.chunks)
+        yield context.event({"role": "assistant", "content": ""}, None, include_usage)
+        for chunk in reply.chunks[:limit]:
+            if delay:
+                await asyncio.sleep(delay)
+            yield context.event({"content": chunk}, None, include_usage)
+        if isinstance(reply, ScriptedDrop):
+            raise _DroppedOnPurpose
+        yield context.event({}, reply.finish_reason, include_usage)
+        if include_usage:
+            output = sum(len(chunk) for chunk in reply.chunks)
+            yield context.sse({**context.head(), "choices": [], "usage": context.usage(output)})
+        yield "data: [DONE]\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _Completion:
+    """What every chunk of one completion repeats."""
+
+    id: str
+    created: int
+    model: str
+    prompt_chars: int
+
+    def head(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": "fp_tessera_fake",
+        }
+
+    def usage(self, output_chars: int) -> dict[str, int]:
+        prompt, completion = _tokens(self.prompt_chars), _tokens(output_chars)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    def event(self, delta: dict[str, Any], finish_reason: str | None, include_usage: bool) -> str:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        chunk: dict[str, Any] = {**self.head(), "choices": [choice]}
+        if include_usage:
+            chunk["usage"] = None
+        return self.sse(chunk)
+
+    @staticmethod
+    def sse(data: dict[str, Any]) -> str:
+        return f"data: {json.dumps(data)}\n\n"
