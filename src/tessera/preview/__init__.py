@@ -1,0 +1,1 @@
+"""Serving sandbox ports to the browser under their own host names."""

@@ -83,7 +83,7 @@ class Commands(Protocol):
         envs: Mapping[str, str] | None = None,
         on_stdout: OutputCallback | None = None,
         on_stderr: OutputCallback | None = None,
-        timeout: float | None = 60.0,
+        timeout: float | None = 60.0,  # noqa: ASYNC109 (E2B's signature)
     ) -> CommandResult | CommandHandle:
         """Run ``cmd`` with ``bash -c`` in the project folder (or ``cwd``).
 
@@ -98,6 +98,10 @@ class Sandbox(Protocol):
     template: str
     files: Files
     commands: Commands
+
+    @property
+    def metadata(self) -> Mapping[str, str]:
+        """The ``metadata`` given to ``create`` (kept across ``connect``)."""
 
     def get_host(self, port: int) -> str:
         """Public host name serving ``port``: ``{port}-{sandbox_id}.{domain}``."""
@@ -127,7 +131,7 @@ class SandboxProvider(Protocol):
         template: str,
         *,
         envs: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (E2B's signature)
         metadata: Mapping[str, str] | None = None,
     ) -> Sandbox:
         """A new sandbox whose project folder holds the template's starter files."""

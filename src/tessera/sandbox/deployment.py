@@ -1,0 +1,42 @@
+"""What a deployment of a project into its sandbox looks like to the API and the agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DeploymentStatus = Literal["starting", "ready", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One project's sandbox and dev server.
+
+    ``sandbox_url`` is the origin of the app's dev server, ``preview_url`` the page to load
+    (both ``http://{port}-{sandbox_id}.{preview_domain}``); ``files`` the paths written or
+    removed by this deployment; ``log`` the sandbox's output lines during it.
+    """
+
+    sandbox_id: str
+    sandbox_url: str
+    preview_url: str
+    status: DeploymentStatus
+    files: list[str] = field(default_factory=list)
+    error: str | None = None
+    log: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sandbox_id": self.sandbox_id,
+            "sandbox_url": self.sandbox_url,
+            "preview_url": self.preview_url,
+            "status": self.status,
+            "ready": self.ready,
+            "files": list(self.files),
+            "error": self.error,
+            "log": self.log,
+        }
