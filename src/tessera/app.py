@@ -20,6 +20,7 @@ from tessera.errors import TesseraError
 from tessera.llm.base import Provider
 from tessera.llm.factory import create_provider
 from tessera.preview.proxy import PreviewProxy
+from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
 from tessera.sandbox.base import SandboxProvider
 from tessera.sandbox.local import LocalSandboxProvider
@@ -89,5 +90,10 @@ def create_app(
     app.include_router(projects.router)
     app.include_router(runs.router)
     mount_web(app)
-    app.add_middleware(PreviewProxy, domain=settings.preview_base_domain, resolve=resolve_preview)
+    app.add_middleware(
+        PreviewProxy,
+        domain=settings.preview_base_domain,
+        resolve=resolve_preview,
+        storage=PreviewStorage(settings.data_dir / "preview-storage"),
+    )
     return app

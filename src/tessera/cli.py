@@ -89,7 +89,7 @@ def templates_warm(
     name: Annotated[list[str] | None, typer.Argument(help="Templates (default: all)")] = None,
 ) -> None:
     """Install the templates' dependencies into the machine-level cache."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 
     from tessera.sandbox.templates import TemplateCache, templates
 
@@ -99,7 +99,7 @@ def templates_warm(
         for template in names:
             task = progress.add_task(f"{template}: installing dependencies", total=None)
 
-            def report(line: str, task: int = task, template: str = template) -> None:
+            def report(line: str, task: TaskID = task, template: str = template) -> None:
                 progress.update(task, description=f"{template}: {line[:80]}")
 
             asyncio.run(cache.warm(template, on_progress=report))

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+
 from tessera.llm.testing import ScriptedProvider
 from tessera.protocol.format import render_file, render_meta
-
 from tessera.sandbox.templates import template_files
 from tests.api.conftest import ClientFactory
 from tests.api.sse import custom, parse_sse, types
@@ -120,7 +120,7 @@ def test_a_stream_broken_mid_file_keeps_the_partial_work_and_ends_in_run_error(
     pid = new_project(client)
     events = run(client, pid, "write two files")
     assert events[-1]["type"] == "RUN_ERROR"
-    assert "broke off" in events[-1]["message"]
+    assert events[-1]["code"] == "provider_stream_broken"
     files = {f["path"] for f in client.get(f"/api/projects/{pid}/files").json()}
     assert files == {"src/First.tsx"}
     versions = client.get(f"/api/projects/{pid}").json()["versions"]

@@ -12,7 +12,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Tessera</title>
 <h1>Tessera's front end is not built</h1>
-<p>Run <code>make run</code> (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>
+<p>Run <code>make run</code>
+(or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>
 """
 
 
@@ -21,9 +22,11 @@ def mount_web(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     if assets.is_dir():
         app.mount("/assets", StaticFiles(directory=assets), name="assets")
     router = APIRouter(include_in_schema=False)
+    static_root = static_dir.resolve()
 
     @router.get("/{page:path}")
-    async def page(page: str) -> Response:
+    def page(page: str) -> Response:
+        """Runs in the thread pool: it touches the file system."""
         if page.startswith("api/"):
             return Response(
                 status_code=404,
@@ -31,7 +34,7 @@ def mount_web(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
                 media_type="application/json",
             )
         candidate = (static_dir / page).resolve()
-        if page and candidate.is_file() and candidate.is_relative_to(static_dir.resolve()):
+        if page and candidate.is_file() and candidate.is_relative_to(static_root):
             return FileResponse(candidate)
         index = static_dir / "index.html"
         if index.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
 import httpx
@@ -37,13 +37,27 @@ def target_path(scope: Scope) -> str:
     return f"{path}?{query.decode('latin-1')}" if query else path
 
 
+HtmlRewriter = Callable[[bytes], bytes]
+
+
 async def forward_http(
-    scope: Scope, receive: Receive, send: Send, *, client: httpx.AsyncClient, upstream: str
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    client: httpx.AsyncClient,
+    upstream: str,
+    rewrite_html: HtmlRewriter | None = None,
 ) -> None:
     """Sends the request to ``upstream`` (``http://host:port``) and streams the answer
-    back; answers 502 when the upstream cannot be reached."""
+    back; answers 502 when the upstream cannot be reached. Uncompressed HTML pages pass
+    through ``rewrite_html`` when it is given (page navigations are asked for without
+    compression so that they can be)."""
     raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-    headers = end_to_end(raw_headers, drop=_DROP_FROM_REQUEST)
+    drop: tuple[bytes, ...] = _DROP_FROM_REQUEST
+    if rewrite_html is not None and _asks_for_html(scope, raw_headers):
+        drop = (*drop, b"accept-encoding")
+    headers = end_to_end(raw_headers, drop=drop)
     headers += forwarded(
         scope.get("client"), scope.get("scheme", "http"), header(raw_headers, b"host")
     )
@@ -62,6 +76,9 @@ async def forward_http(
         await send_unavailable(send)
         return
     try:
+        if rewrite_html is not None and _is_plain_html(response):
+            await _send_rewritten(response, send, rewrite_html)
+            return
         await send(
             {
                 "type": "http.response.start",
@@ -72,6 +89,30 @@ async def forward_http(
         await _relay_body(response, receive, send)
     finally:
         await response.aclose()
+
+
+def _asks_for_html(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
+    accept = header(headers, b"accept") or b""
+    method: str = scope["method"]
+    return method == "GET" and b"text/html" in accept
+
+
+def _is_plain_html(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    encoding: str = response.headers.get("content-encoding", "identity")
+    return content_type.startswith("text/html") and encoding == "identity"
+
+
+async def _send_rewritten(response: httpx.Response, send: Send, rewrite: HtmlRewriter) -> None:
+    body = rewrite(await response.aread())
+    headers = [
+        (name, value)
+        for name, value in end_to_end(response.headers.raw)
+        if name.lower() != b"content-length"
+    ]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
