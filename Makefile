@@ -53,8 +53,8 @@ templates: $(VENV)/.installed
 	$(BIN)/tessera templates warm
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
