@@ -97,10 +97,13 @@ def server(tmp_path: Path, warm_cache: None) -> Iterator[RunningServer]:
     running = start_server(tmp_path / "data")
     yield running
     stop_server(running)
+    print(f"--- server log ---\n{running.log()[-5000:]}")  # shown when the test failed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """Per test: Playwright's sync API runs an event loop while it is open, which must not
+    outlive the test (the asyncio tests that follow need the thread to themselves)."""
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
