@@ -30,11 +30,11 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
 @cli.command()
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on [env TESSERA_HOST]")
+        str | None, typer.Option(help="Address to listen on.", envvar="TESSERA_HOST")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env TESSERA_PORT]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.", envvar="TESSERA_PORT")] = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Where projects live [env TESSERA_DATA_DIR]")
+        Path | None, typer.Option(help="Where projects live.", envvar="TESSERA_DATA_DIR")
     ] = None,
 ) -> None:
     """Start Tessera's server."""

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
-from tessera.llm.testing import ScriptedProvider
+from tessera.llm.testing import FakeOpenAIServer, ScriptedProvider
 from tessera.protocol.format import render_file, render_meta
 from tessera.sandbox.templates import template_files
 from tests.api.conftest import ClientFactory
@@ -184,3 +185,41 @@ def test_the_package_json_of_a_run_is_valid_json(make_client: ClientFactory) -> 
     run(client, pid, "an app")
     manifest = client.get(f"/api/projects/{pid}/files/package.json").json()["content"]
     assert "react" in json.loads(manifest)["dependencies"]
+
+
+def test_a_second_run_on_a_busy_project_is_409_and_the_first_completes(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(ScriptedProvider(scripted_app("Slow"), delay=0.02))
+    pid = new_project(client)
+    with client.stream("POST", f"/api/projects/{pid}/runs", json={"prompt": "one"}) as first:
+        lines = first.iter_lines()
+        assert next(line for line in lines if line.startswith("data: "))
+        second = client.post(f"/api/projects/{pid}/runs", json={"prompt": "two"})
+        assert second.status_code == 409
+        assert second.json()["error"]["code"] == "run_in_progress"
+        rest = parse_sse(lines)
+    assert rest[-1]["type"] == "RUN_FINISHED"
+
+
+def test_a_run_through_an_openai_compatible_server_configured_by_environment(
+    make_client: ClientFactory,
+) -> None:
+    body = "".join(scripted_app("From the fake server"))
+    with FakeOpenAIServer(default_chunks=chunks_of(body, 50)) as server:
+        client = make_client(
+            None,
+            llm_provider="openai",
+            llm_base_url=server.base_url,
+            openai_api_key=SecretStr("sk-test"),
+            llm_model="fake-model",
+        )
+        assert client.get("/api/config").json()["llm"]["provider"] == "openai"
+        pid = new_project(client)
+        events = run(client, pid, "an app please")
+        assert events[-1]["type"] == "RUN_FINISHED"
+        assert custom(events, "project_updated")[0]["title"] == "From the fake server"
+        request = server.requests[0]
+        assert request.body["model"] == "fake-model" and request.body["stream"] is True
+        assert request.body["messages"][-1] == {"role": "user", "content": "an app please"}
+        assert request.headers["authorization"] == "Bearer sk-test"
