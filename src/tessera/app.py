@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from tessera import __version__
 from tessera.agent.runs import RunRegistry
 from tessera.agent.turn import Agent
-from tessera.api import meta, projects, runs
+from tessera.api import meta, projects, runs, sandboxes
 from tessera.api.web import mount_web
 from tessera.config import Settings
 from tessera.errors import TesseraError
@@ -23,7 +23,10 @@ from tessera.preview.proxy import PreviewProxy
 from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
 from tessera.sandbox.base import SandboxProvider
+from tessera.sandbox.factory import check_sandbox_settings, create_e2b_provider
+from tessera.sandbox.lifecycle import SandboxLifecycle
 from tessera.sandbox.local import LocalSandboxProvider
+from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache
 from tessera.store import Store
@@ -38,31 +41,49 @@ def create_app(
     """Builds Tessera. ``provider`` and ``sandbox_provider`` replace the configured ones
     (tests pass fakes here)."""
     settings = settings or Settings()
+    if sandbox_provider is None:
+        check_sandbox_settings(settings)  # a missing E2B_API_KEY fails here, at startup
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.database)
         llm = provider or create_provider(settings)
-        sandboxes_backend = sandbox_provider or LocalSandboxProvider(
-            settings.sandboxes_dir,
-            TemplateCache(settings.templates_cache_dir),
-            preview_domain=settings.preview_base_domain,
-        )
+        sandboxes_backend: SandboxProvider
+        if sandbox_provider is not None:
+            sandboxes_backend = sandbox_provider
+        elif settings.sandbox == "e2b":
+            sandboxes_backend = create_e2b_provider(settings)
+        else:
+            sandboxes_backend = LocalSandboxProvider(
+                settings.sandboxes_dir,
+                TemplateCache(settings.templates_cache_dir),
+                preview_domain=settings.preview_base_domain,
+                isolation=Isolation.from_settings(settings),
+            )
         sandboxes = SandboxManager(
             sandboxes_backend, dev_server_timeout=settings.dev_server_timeout
         )
+        lifecycle = SandboxLifecycle(
+            sandboxes,
+            files_of=store.read_files,
+            idle_timeout=settings.sandbox_idle_timeout,
+            max_running=settings.max_running_sandboxes,
+            sweep_interval=settings.sandbox_sweep_interval,
+        )
+        await lifecycle.start()
         agent = Agent(store=store, provider=llm, sandboxes=sandboxes)
         app.state.settings = settings
         app.state.store = store
         app.state.sandboxes = sandboxes
+        app.state.lifecycle = lifecycle
         app.state.runs = RunRegistry(agent)
         app.state.projects = ProjectService(store=store, sandboxes=sandboxes, provider=llm)
         try:
             yield
         finally:
             await app.state.runs.aclose()
-            await sandboxes.aclose()
+            await lifecycle.aclose()  # sandboxes are paused, kept for the next start
             await sandboxes_backend.aclose()
             if provider is None:
                 await llm.aclose()
@@ -83,12 +104,13 @@ def create_app(
         )
 
     async def resolve_preview(sandbox_id: str, port: int) -> str | None:
-        manager: SandboxManager | None = getattr(app.state, "sandboxes", None)
-        return None if manager is None else await manager.upstream(sandbox_id, port)
+        lifecycle: SandboxLifecycle | None = getattr(app.state, "lifecycle", None)
+        return None if lifecycle is None else await lifecycle.resolve(sandbox_id, port)
 
     app.include_router(meta.router)
     app.include_router(projects.router)
     app.include_router(runs.router)
+    app.include_router(sandboxes.router)
     mount_web(app)
     app.add_middleware(
         PreviewProxy,

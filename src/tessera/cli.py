@@ -1,15 +1,21 @@
-"""Command line: ``tessera serve | doctor | templates warm``."""
+"""Command line: ``tessera serve | doctor | templates warm | templates build``."""
 
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from tessera.config import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from tessera.sandbox.templates.e2b_templates import E2BTemplate
 
 cli = typer.Typer(help="Tessera: describe an app, watch it being built and running.")
 templates_cli = typer.Typer(help="Sandbox templates.")
@@ -41,15 +47,23 @@ def serve(
     import uvicorn
 
     from tessera.app import create_app
+    from tessera.errors import TesseraError
 
     settings = _settings(host, port, data_dir)
     console = Console()
-    cache_ready = _warm_quietly(settings, console)
-    if not cache_ready:
+    try:
+        app = create_app(settings)
+    except TesseraError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    if settings.sandbox == "local" and not _warm_quietly(settings, console):
         console.print("[yellow]The react template is not cached; previews will fail.[/]")
     console.print(f"Tessera is running at [bold]http://{settings.host}:{settings.port}/[/]")
-    console.print(f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    console.print(
+        f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}   "
+        f"Sandboxes: {settings.sandbox}"
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
 def _warm_quietly(settings: Settings, console: Console) -> bool:
@@ -89,7 +103,7 @@ def templates_warm(
     name: Annotated[list[str] | None, typer.Argument(help="Templates (default: all)")] = None,
 ) -> None:
     """Install the templates' dependencies into the machine-level cache."""
-    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
+    from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from tessera.sandbox.templates import TemplateCache, templates
 
@@ -104,6 +118,56 @@ def templates_warm(
 
             asyncio.run(cache.warm(template, on_progress=report))
             progress.update(task, description=f"{template}: ready", completed=1, total=1)
+
+
+class BuildTarget(StrEnum):
+    e2b = "e2b"
+
+
+@templates_cli.command("build")
+def templates_build(
+    name: Annotated[list[str] | None, typer.Argument(help="Templates (default: all)")] = None,
+    provider: Annotated[
+        BuildTarget, typer.Option(help="Where to build them (E2B needs E2B_API_KEY).")
+    ] = BuildTarget.e2b,
+) -> None:
+    """Build the templates as images of a sandbox provider (E2B: its Template SDK), with the
+    starter files and their dependencies installed; sandboxes start from them."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from tessera.errors import TesseraError
+    from tessera.sandbox.factory import e2b_api_key
+
+    console = Console()
+    settings = Settings()
+    try:
+        api_key = e2b_api_key(settings)
+        from tessera.sandbox.templates.e2b_templates import select
+
+        chosen = select(name)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
+            asyncio.run(_build_on_e2b(chosen, api_key, settings.e2b_domain, progress))
+    except TesseraError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+
+
+async def _build_on_e2b(
+    chosen: list[E2BTemplate], api_key: str, domain: str | None, progress: Progress
+) -> None:
+    from tessera.sandbox.templates.e2b_templates import build
+
+    for template in chosen:
+        label = f"{template.template} → {template.e2b_name}"
+        task = progress.add_task(f"{label}: building", total=None)
+
+        def report(line: str, task: TaskID = task, label: str = label) -> None:
+            progress.update(task, description=f"{label}: {line[:80]}")
+
+        info = await build(template, api_key=api_key, domain=domain, on_log=report)
+        progress.update(
+            task, description=f"{label}: built ({info.template_id})", completed=1, total=1
+        )
 
 
 def main() -> None:

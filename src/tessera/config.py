@@ -13,7 +13,8 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMProviderName = Literal["offline", "openai"]
-SandboxProviderName = Literal["local"]
+SandboxProviderName = Literal["local", "e2b"]
+SandboxIsolation = Literal["bubblewrap", "none"]
 
 
 def _default_data_dir() -> Path:
@@ -60,8 +61,55 @@ class Settings(BaseSettings):
     e2b_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("E2B_API_KEY", "TESSERA_E2B_API_KEY")
     )
+    e2b_domain: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("E2B_DOMAIN", "TESSERA_E2B_DOMAIN"),
+        description="Domain of the E2B deployment (self-hosted E2B); default E2B's cloud.",
+    )
+    e2b_sandbox_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds an E2B sandbox lives after its last use (E2B kills it then).",
+    )
     dev_server_timeout: float = Field(
         default=60.0, gt=0, description="Seconds a dev server may take to answer."
+    )
+    sandbox_idle_timeout: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds without a deploy, preview request or edit after which a "
+        "sandbox is paused (processes stopped, files kept; the next request resumes it).",
+    )
+    sandbox_sweep_interval: float = Field(
+        default=30.0, gt=0, description="Seconds between two looks for idle sandboxes."
+    )
+    max_running_sandboxes: int = Field(
+        default=8,
+        ge=1,
+        description="Sandboxes running at once; starting one more pauses the least recently used.",
+    )
+    sandbox_isolation: SandboxIsolation = Field(
+        default="bubblewrap",
+        description="How local sandboxes are isolated: bubblewrap (an unprivileged user, "
+        "its own namespaces, no network, resource limits) or none (plain processes: only "
+        "for trusted code on machines where bubblewrap cannot run).",
+    )
+    sandbox_memory_mb: int = Field(
+        default=1024, ge=16, description="Memory of one local sandbox (all its processes)."
+    )
+    sandbox_max_processes: int = Field(
+        default=256, ge=8, description="Processes and threads one local sandbox may run."
+    )
+    sandbox_cpus: float = Field(
+        default=1.0, gt=0, description="CPU cores one local sandbox may use (1.0 = one core)."
+    )
+    sandbox_disk_mb: int = Field(
+        default=1024, ge=1, description="Disk the files of one local sandbox may take."
+    )
+    sandbox_user: str = Field(
+        default="tessera-sandbox",
+        pattern=r"^[a-z_][a-z0-9_-]*$",
+        description="The unprivileged user local sandboxes run as (created when missing).",
     )
     max_prompt_chars: int = 20_000
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tessera.sandbox.base import SandboxProvider
@@ -13,11 +13,13 @@ from tessera.sandbox.base import SandboxProvider
 @dataclass(frozen=True)
 class ProviderKit:
     """How the suite drives one provider: build instances over the same backend, and tell
-    whether a process (by the pid a sandbox command printed) is still alive."""
+    whether a process (by the pid a sandbox command printed) is still alive. ``skips``
+    names the tests that do not apply to the provider, with the reason shown."""
 
     name: str
     make: Callable[[], SandboxProvider]
     alive: Callable[[int], bool]
+    skips: Mapping[str, str] = field(default_factory=dict)
 
 
 def host_process_alive(pid: int) -> bool:

@@ -18,6 +18,7 @@ from tessera.errors import (
     SandboxNotFound,
     TemplateNotFound,
 )
+from tessera.sandbox import upstream
 from tessera.sandbox.base import CommandHandle, CommandResult, Sandbox, SandboxProvider, WriteEntry
 
 KILL_BOUND_SECONDS = 10.0
@@ -371,11 +372,11 @@ async def test_server_on_allocated_port_is_reachable(sandbox: Sandbox) -> None:
         timeout=0,
     )
     url = sandbox.upstream_url(port)
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with upstream.upstream_client(timeout=5) as client:
 
         async def answers() -> bool:
             try:
-                return (await client.get(f"{url}/path")).text == "hello /path"
+                return (await upstream.get(client, f"{url}/path")).text == "hello /path"
             except httpx.HTTPError:
                 assert server.exit_code is None, server.output_tail()
                 return False

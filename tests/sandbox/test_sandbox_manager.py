@@ -318,13 +318,20 @@ async def test_leftover_sandboxes_of_a_project_are_reclaimed(
         await unrelated.kill()
 
 
-async def test_invalid_paths_and_unknown_templates(manager: SandboxManager) -> None:
+async def test_invalid_paths_and_unknown_templates(
+    manager: SandboxManager, tmp_path: Path, template_cache: TemplateCache
+) -> None:
     for path in ("../escape.ts", "/etc/passwd", "node_modules/react/index.js", ".git/config"):
         with pytest.raises(InvalidPath):
             await manager.deploy("p1", {path: "x"})
+    # A provider whose cache knows only the react template cannot start a Python app.
+    react_only = TemplateCache(template_cache.cache_dir, templates={"react": get_template("react")})
+    provider = LocalSandboxProvider(tmp_path / "react-only", react_only, preview_domain="x")
+    limited = SandboxManager(provider)
     with pytest.raises(TemplateNotFound) as caught:
-        await manager.deploy("p1", {"app.py": "print('hi')"})
+        await limited.deploy("p1", {"app.py": "print('hi')"})
     assert "react" in caught.value.message
+    assert await limited.status("p1") is None
     assert await manager.status("p1") is None
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from tessera.agent.runs import RunRegistry
 from tessera.config import Settings
 from tessera.projects import ProjectService
+from tessera.sandbox.lifecycle import SandboxLifecycle
 
 
 def _projects(request: Request) -> ProjectService:
@@ -21,6 +22,11 @@ def _runs(request: Request) -> RunRegistry:
     return runs
 
 
+def _lifecycle(request: Request) -> SandboxLifecycle:
+    lifecycle: SandboxLifecycle = request.app.state.lifecycle
+    return lifecycle
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -28,4 +34,5 @@ def _settings(request: Request) -> Settings:
 
 Projects = Annotated[ProjectService, Depends(_projects)]
 Runs = Annotated[RunRegistry, Depends(_runs)]
+Lifecycle = Annotated[SandboxLifecycle, Depends(_lifecycle)]
 AppSettings = Annotated[Settings, Depends(_settings)]

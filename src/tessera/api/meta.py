@@ -19,4 +19,11 @@ async def health() -> dict[str, str]:
 
 @router.get("/config")
 async def config(settings: AppSettings, projects: Projects) -> dict[str, Any]:
-    return {"llm": projects.llm_info(), "sandbox": settings.sandbox, "version": __version__}
+    # "none": local sandboxes run unisolated (the UI warns); E2B sandboxes are virtual machines.
+    isolation = settings.sandbox_isolation if settings.sandbox == "local" else "e2b"
+    return {
+        "llm": projects.llm_info(),
+        "sandbox": settings.sandbox,
+        "isolation": isolation,
+        "version": __version__,
+    }

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from tessera.preview.headers import end_to_end, forwarded, header
 from tessera.preview.pages import send_unavailable
+from tessera.sandbox.upstream import locate, upstream_client
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,11 @@ _DROP_FROM_REQUEST = (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-ho
 
 def new_client() -> httpx.AsyncClient:
     """The proxy's client: no read timeout (long polls, server-sent events), no proxy
-    settings from the environment, no redirects followed, no decompression (raw bytes)."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(10.0, read=None, write=None, pool=None),
-        trust_env=False,
-        follow_redirects=False,
+    settings from the environment, no redirects followed, no decompression (raw bytes).
+    It reaches upstreams over TCP or over a sandbox's unix socket (one connection pool per
+    socket, kept for the next requests)."""
+    return upstream_client(
+        timeout=httpx.Timeout(10.0, read=None, write=None, pool=None), follow_redirects=False
     )
 
 
@@ -49,8 +50,8 @@ async def forward_http(
     upstream: str,
     rewrite_html: HtmlRewriter | None = None,
 ) -> None:
-    """Sends the request to ``upstream`` (``http://host:port``) and streams the answer
-    back; answers 502 when the upstream cannot be reached. Uncompressed HTML pages pass
+    """Sends the request to ``upstream`` (``http://host:port``, or ``unix:/path.sock`` for a
+    sandbox's socket) and streams the answer back; answers 502 when the upstream cannot be reached. Uncompressed HTML pages pass
     through ``rewrite_html`` when it is given (page navigations are asked for without
     compression so that they can be)."""
     raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
@@ -63,11 +64,13 @@ async def forward_http(
     )
     # A bare Request: the client's default headers (Accept-Encoding, User-Agent) must not
     # be added to what the browser sent.
+    target = locate(upstream + target_path(scope))
     request = httpx.Request(
         scope["method"],
-        httpx.URL(upstream + target_path(scope)),
+        httpx.URL(target.url),
         headers=headers,
         content=_request_body(receive) if _has_body(raw_headers) else None,
+        extensions=target.extensions,
     )
     try:
         response = await client.send(request, stream=True)

@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from starlette.types import Receive, Scope, Send
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Subprotocol
 
 from tessera.preview.headers import end_to_end, forwarded, header
 from tessera.preview.http import target_path
+from tessera.sandbox.upstream import locate
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +56,21 @@ async def forward_websocket(
     raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     headers = end_to_end(raw_headers, drop=_DROP_FROM_REQUEST)
     headers += forwarded(scope.get("client"), _http_scheme(scope), header(raw_headers, b"host"))
-    uri = "ws" + upstream.removeprefix("http") + target_path(scope)
+    target = locate(upstream + target_path(scope))
+    uri = target.websocket_uri
+    options: dict[str, Any] = {
+        "subprotocols": cast(Sequence[Subprotocol], requested) or None,
+        "additional_headers": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers],
+        "user_agent_header": None,
+        "compression": None,
+        "max_size": None,
+        "open_timeout": OPEN_TIMEOUT_SECONDS,
+    }
     try:
-        upstream_socket = await connect(
-            uri,
-            subprotocols=cast(Sequence[Subprotocol], requested) or None,
-            additional_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers],
-            user_agent_header=None,
-            compression=None,
-            max_size=None,
-            open_timeout=OPEN_TIMEOUT_SECONDS,
-            proxy=None,
-        )
+        if target.socket is not None:
+            upstream_socket = await unix_connect(target.socket, uri, **options)
+        else:
+            upstream_socket = await connect(uri, proxy=None, **options)
     except (OSError, TimeoutError, WebSocketException) as exc:
         log.info("preview websocket upstream %s refused: %s", uri, exc)
         await _refuse(send, requested, CLOSE_UPSTREAM_FAILED, "The preview refused the connection")

@@ -109,12 +109,29 @@ class Sandbox(Protocol):
     def upstream_url(self, port: int) -> str:
         """Where Tessera itself reaches ``port`` (readiness probes, the preview proxy)."""
 
+    def preview_url(self, port: int) -> str:
+        """The page a browser loads to see what ``port`` serves: through Tessera's preview
+        proxy (``http://{get_host(port)}/``), or straight from the provider (E2B serves
+        ``https://{get_host(port)}/``)."""
+
     async def allocate_port(self, preferred: int) -> int:
         """The port a server in this sandbox should listen on.
 
         Sandboxes with their own network return ``preferred``; the first local provider,
         which shares the host's network, returns a free host port.
         """
+
+    async def install(
+        self,
+        cmd: str,
+        *,
+        on_output: OutputCallback | None = None,
+        timeout: float = 300.0,  # noqa: ASYNC109 (E2B's signature)
+    ) -> CommandResult:
+        """Runs the dependency install ``cmd`` (``npm install …``, ``pip install …``) in the
+        project folder, with the package registries reachable (an isolated local sandbox
+        has no network otherwise); its output lines go to ``on_output``. Raises
+        ``CommandFailed`` or ``CommandTimeout`` as a foreground ``commands.run`` does."""
 
     async def is_running(self) -> bool: ...
 

@@ -13,8 +13,9 @@ class Deployment:
     """One project's sandbox and dev server.
 
     ``sandbox_url`` is the origin of the app's dev server, ``preview_url`` the page to load
-    (both ``http://{port}-{sandbox_id}.{preview_domain}``); ``files`` the paths written or
-    removed by this deployment; ``log`` the sandbox's output lines during it.
+    (``Sandbox.preview_url``: ``http://{port}-{sandbox_id}.{preview_domain}/`` through
+    Tessera's preview proxy, ``https://{port}-{sandbox_id}.e2b.app/`` on E2B); ``files`` the
+    paths written or removed by this deployment; ``log`` the sandbox's output lines during it.
     """
 
     sandbox_id: str

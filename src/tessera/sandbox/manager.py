@@ -1,11 +1,14 @@
-"""The sandbox service: one sandbox per project, its files, dependencies and dev server.
+"""The sandbox service: one sandbox per project, its files, dependencies and servers.
 
 ``deploy`` is idempotent and serialised per project: it creates the project's sandbox if
 needed (from the template its files call for), writes only the files that changed since
 the last deployment and removes the ones that are gone, installs dependencies the sandbox
-does not have, (re)starts the dev server when it is not running, and waits until it
-answers. ``upstream`` tells the preview proxy where a public preview host leads — only ever
-to a dev server this manager started.
+does not have, restarts the template's processes a change calls for (a Python server when
+a ``.py`` file changed; Vite hot-reloads by itself), starts every process that is not
+running, and waits until all of them answer (``processes.ProcessGroup``). ``upstream``
+tells the preview proxy where a public preview host leads — only ever to a server this
+manager started: the preview's port, and the other processes' ports (a full-stack app's
+API can be opened on its own preview host).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import json
 import logging
+import shlex
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tessera.errors import (
     CommandFailed,
@@ -26,21 +31,25 @@ from tessera.errors import (
     DependencyInstallFailed,
     DevServerFailed,
     FileNotFound,
-    InvalidPath,
+    SandboxNotFound,
     TesseraError,
 )
 from tessera.protocol.paths import validate_path
-from tessera.sandbox.base import CommandHandle, CommandResult, Sandbox, SandboxProvider, WriteEntry
+from tessera.sandbox.base import CommandHandle, Sandbox, SandboxProvider, WriteEntry
 from tessera.sandbox.deployment import Deployment, DeploymentStatus
-from tessera.sandbox.deps import declared_dependencies, satisfies
 from tessera.sandbox.detect import detect_app_type
+from tessera.sandbox.installs import InstallCommand, installer_for
 from tessera.sandbox.output import call_back
-from tessera.sandbox.readiness import answers, probe_client, wait_until_answering
+from tessera.sandbox.processes import ProcessGroup
+from tessera.sandbox.snapshot import file_hashes
+from tessera.sandbox.summary import SandboxStatus, SandboxSummary
+from tessera.sandbox.suspend import suspend
 from tessera.sandbox.templates import Template, get_template
 
 log = logging.getLogger(__name__)
 
 LogCallback = Callable[[str], Awaitable[None] | None]
+StartHook = Callable[[str], Awaitable[None]]
 
 PROJECT_KEY = "project_id"
 """Sandbox metadata naming the project a sandbox belongs to."""
@@ -49,13 +58,6 @@ INSTALL_TIMEOUT_SECONDS = 300.0
 LOG_LINES = 500
 DEPLOY_LOG_LINES = 200
 ERROR_OUTPUT_LINES = 40
-_INSTALL_ENVS = {"npm_config_update_notifier": "false"}
-_OWN_DEPENDENCIES = (
-    'if [ -L node_modules ]; then shared="$(readlink -f node_modules)" '
-    '&& rm node_modules && cp -a "$shared" node_modules; fi'
-)
-"""A dependency folder shared through a symlink is copied before anything is installed into
-it, so that an install never changes the shared cache."""
 
 
 @dataclass(eq=False)
@@ -65,15 +67,42 @@ class _Project:
     template: Template
     written: dict[str, str]
     """sha256 of every file as last written by the manager (the starter files at first)."""
-    installed: dict[str, str]
-    """Dependency specs known to be installed in the sandbox."""
+    installed: dict[str, dict[str, str]]
+    """By manifest path: the dependency specs known to be installed in the sandbox."""
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
-    server: CommandHandle | None = None
-    port: int | None = None
     status: DeploymentStatus = "starting"
     error: str | None = None
     files: list[str] = field(default_factory=list)
     listener: Callable[[str], Awaitable[None]] | None = None
+    paused: bool = False
+    """Processes stopped, files kept; the next deploy resumes the sandbox."""
+    last_active: float = field(default_factory=time.time)
+    """When it was last deployed to, previewed or edited (``time.time()``)."""
+    processes: ProcessGroup = field(init=False)
+    """The template's servers (``processes.py``)."""
+
+    def __post_init__(self) -> None:
+        self.processes = ProcessGroup(
+            lambda: self.sandbox, self.template, emit=self.emit, say=self.say
+        )
+
+    @property
+    def server(self) -> CommandHandle | None:
+        """The preview's process (None when it is not started)."""
+        return self.processes.preview_handle
+
+    @property
+    def port(self) -> int | None:
+        """The preview's port (None before the first start)."""
+        return self.processes.preview_port
+
+    async def emit(self, line: str) -> None:
+        self.log.append(line)
+        if self.listener is not None:
+            await self.listener(line)
+
+    async def say(self, message: str) -> None:
+        await self.emit(f"[tessera] {message}")
 
 
 class SandboxManager:
@@ -82,6 +111,9 @@ class SandboxManager:
         self.dev_server_timeout = dev_server_timeout
         self._projects: dict[str, _Project] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self.on_starting: StartHook | None = None
+        """Awaited with the project id, no lock held, before a deploy that starts the
+        project's sandbox (new or paused) or its dev server; the lifecycle makes room there."""
 
     async def deploy(
         self,
@@ -99,9 +131,12 @@ class SandboxManager:
         not come up, ``DependencyInstallFailed`` when installing dependencies fails.
         """
         checked = {validate_path(path): content for path, content in files.items()}
-        template = get_template(detect_app_type(checked))
+        template = self._template_for(project_id, checked)
+        if self.on_starting is not None and not self._serving(project_id):
+            await self.on_starting(project_id)
         async with self._lock(project_id):
             state = await self._project(project_id, template)
+            state.last_active = time.time()
             lines: deque[str] = deque(maxlen=DEPLOY_LOG_LINES)
 
             async def listen(line: str) -> None:
@@ -112,10 +147,8 @@ class SandboxManager:
             state.listener = listen
             try:
                 state.files = await self._sync(state, checked)
-                if await self._install_dependencies(state, checked):
-                    await self._stop_server(state)  # restarted below with the new packages
-                if not _running(state.server):
-                    await self._start_server(state)
+                installed = await self._install_dependencies(state, checked)
+                await self._start_servers(state, installed)
                 if wait:
                     await self._wait_ready(state)
                 else:
@@ -125,6 +158,7 @@ class SandboxManager:
                 raise
             finally:
                 state.listener = None
+                state.last_active = time.time()
             return self._deployment(state, log="\n".join(lines))
 
     async def status(self, project_id: str) -> Deployment | None:
@@ -138,12 +172,13 @@ class SandboxManager:
     async def upstream(self, sandbox_id: str, port: int) -> str | None:
         """Where the preview of ``port`` in ``sandbox_id`` is served from, or None.
 
-        Only a dev server this manager started answers; any other sandbox or port (another
-        local service, Tessera itself) is refused.
+        Only a server this manager started answers (the preview's, and the other
+        processes' of the template, such as a full-stack app's API); any other sandbox or
+        port (another local service, Tessera itself) is refused.
         """
         for state in self._projects.values():
             if state.sandbox.sandbox_id == sandbox_id:
-                if state.server is not None and state.port == port:
+                if port in state.processes.served_ports():
                     return state.sandbox.upstream_url(port)
                 return None
         return None
@@ -164,13 +199,130 @@ class SandboxManager:
         """Stops every project's sandbox (each can be rebuilt from the project's files)."""
         await asyncio.gather(*(self.stop(project_id) for project_id in list(self._projects)))
 
+    # --- lifecycle (pause, resume, take over, list; see ``lifecycle.py``) ----------------
+    def touch(self, project_id: str) -> None:
+        """Records activity of the project (a preview request) for the idle timeout."""
+        state = self._projects.get(project_id)
+        if state is not None:
+            state.last_active = time.time()
+
+    def project_of(self, sandbox_id: str) -> str | None:
+        """The project whose sandbox is ``sandbox_id``, or None."""
+        for state in self._projects.values():
+            if state.sandbox.sandbox_id == sandbox_id:
+                return state.project_id
+        return None
+
+    def is_paused(self, project_id: str) -> bool:
+        state = self._projects.get(project_id)
+        return state is not None and state.paused
+
+    def preview_port(self, project_id: str) -> int | None:
+        """The port the project's preview was last served on (None before its first start)."""
+        state = self._projects.get(project_id)
+        return None if state is None else state.port
+
+    def running(self) -> dict[str, float]:
+        """The projects whose sandbox is not paused, with the time of their last activity."""
+        return {pid: s.last_active for pid, s in self._projects.items() if not s.paused}
+
+    def busy(self, project_id: str) -> bool:
+        """True while the project's sandbox is being deployed to or paused."""
+        lock = self._locks.get(project_id)
+        return lock is not None and lock.locked()
+
+    async def pause(self, project_id: str, *, idle_for: float | None = None) -> bool:
+        """Stops the dev server and every process of the project's sandbox, keeping its
+        files; the next deploy resumes it. With ``idle_for``, only a sandbox idle for that
+        many seconds is paused. True when it was paused now."""
+        async with self._lock(project_id):
+            state = self._projects.get(project_id)
+            if state is None or state.paused:
+                return False
+            if idle_for is not None and time.time() - state.last_active < idle_for:
+                return False
+            await self._stop_server(state)
+            await suspend(state.sandbox)
+            state.paused = True
+            return True
+
+    async def adopt(self, project_id: str, sandbox: Sandbox) -> bool:
+        """Takes over ``sandbox``, left for the project by an earlier run of Tessera, as
+        paused (processes stopped, files kept): the next deploy reuses its folder and writes
+        only the files that differ. False when the project already has a sandbox here.
+        Raises ``TemplateNotFound`` for a sandbox of an unknown template."""
+        template = get_template(sandbox.template)
+        async with self._lock(project_id):
+            if project_id in self._projects:
+                return False
+            await suspend(sandbox)
+            self._projects[project_id] = _Project(
+                project_id=project_id,
+                sandbox=sandbox,
+                template=template,
+                written=await file_hashes(sandbox),
+                installed={},
+                paused=True,
+            )
+            return True
+
+    async def summaries(self) -> list[SandboxSummary]:
+        """Every project's sandbox, in the order they were created."""
+        return [await self._summary(state) for state in list(self._projects.values())]
+
+    async def _summary(self, state: _Project) -> SandboxSummary:
+        status: SandboxStatus
+        if state.paused:
+            status = "paused"
+        elif state.server is None and self.busy(state.project_id):
+            status = "starting"
+        else:
+            await self._refresh(state)
+            status = "running" if state.status == "ready" else state.status
+        deployment = self._deployment(state, log="")
+        return SandboxSummary(
+            sandbox_id=state.sandbox.sandbox_id,
+            project_id=state.project_id,
+            template=state.template.name,
+            status=status,
+            preview_url=deployment.preview_url,
+            last_active=datetime.fromtimestamp(state.last_active, UTC),
+            ports=tuple(sorted(state.processes.served_ports())),
+        )
+
+    def _serving(self, project_id: str) -> bool:
+        state = self._projects.get(project_id)
+        return state is not None and not state.paused and _running(state.server)
+
+    async def _wake(self, state: _Project) -> None:
+        """Connects to a paused sandbox again (which resumes a provider's paused sandbox);
+        a sandbox that is gone is then replaced by the caller."""
+        state.paused = False
+        try:
+            state.sandbox = await self.provider.connect(state.sandbox.sandbox_id)
+        except SandboxNotFound:
+            log.info(
+                "sandbox %s of %s is gone; rebuilding it",
+                state.sandbox.sandbox_id,
+                state.project_id,
+            )
+
     # --- sandbox -------------------------------------------------------------------------
     def _lock(self, project_id: str) -> asyncio.Lock:
         return self._locks.setdefault(project_id, asyncio.Lock())
 
+    def _template_for(self, project_id: str, files: Mapping[str, str]) -> Template:
+        """The template ``files`` call for; no files keep the sandbox's current one."""
+        state = self._projects.get(project_id)
+        if not files and state is not None:
+            return state.template
+        return get_template(detect_app_type(files))
+
     async def _project(self, project_id: str, template: Template) -> _Project:
         state = self._projects.get(project_id)
         if state is not None:
+            if state.paused:
+                await self._wake(state)
             if state.template.name == template.name and await state.sandbox.is_running():
                 return state
             del self._projects[project_id]
@@ -227,95 +379,81 @@ class SandboxManager:
         return sorted([entry.path for entry in writes] + removed)
 
     # --- dependencies --------------------------------------------------------------------
-    async def _install_dependencies(self, state: _Project, files: Mapping[str, str]) -> bool:
-        """Installs when package.json asks for packages the sandbox lacks; True if it did."""
-        manifest = files.get("package.json")
-        if manifest is None:
-            return False
-        wanted = declared_dependencies(manifest)
-        unknown = {name: spec for name, spec in wanted.items() if state.installed.get(name) != spec}
-        missing = [
-            name for name, spec in unknown.items() if not await _has(state.sandbox, name, spec)
-        ]
-        if not missing:
-            state.installed.update(unknown)
-            return False
-        await self._say(state, f"Installing dependencies: {', '.join(sorted(missing))}")
-        emit = functools.partial(self._emit, state)
-        try:
-            await state.sandbox.commands.run(
-                f"{_OWN_DEPENDENCIES} && {state.template.install_command}",
-                envs=_INSTALL_ENVS,
-                on_stdout=emit,
-                on_stderr=emit,
-                timeout=INSTALL_TIMEOUT_SECONDS,
-            )
-        except (CommandFailed, CommandTimeout) as exc:
-            raise DependencyInstallFailed(
-                f"Installing the app's dependencies failed ({exc.message}); check the "
-                "package names and versions in package.json.",
-                output=self._tail(state),
-            ) from None
-        state.installed.update(wanted)
-        return True
+    async def _install_dependencies(self, state: _Project, files: Mapping[str, str]) -> set[str]:
+        """Installs what the project's manifests ask for and the sandbox lacks; returns the
+        dependency folders installed into."""
+        installed: set[str] = set()
+        for dependencies in state.template.dependencies:
+            manifest = files.get(dependencies.manifest)
+            if manifest is None:
+                continue
+            installer = installer_for(dependencies.ecosystem)
+            known = state.installed.setdefault(dependencies.manifest, {})
+            wanted = installer.wanted(manifest)
+            unknown = {key: spec for key, spec in wanted.items() if known.get(key) != spec}
+            missing = await installer.missing(state.sandbox, unknown) if unknown else []
+            if not missing:
+                known.update(unknown)
+                continue
+            await self._say(state, f"Installing dependencies: {', '.join(sorted(missing))}")
+            command = installer.command(dependencies, missing)
+            await self._say(state, f"$ {command.cmd}")
+            emit = functools.partial(self._emit, state)
+            try:
+                # Through install(): the only way an isolated sandbox reaches the registries.
+                await state.sandbox.install(
+                    _install_script(command), on_output=emit, timeout=INSTALL_TIMEOUT_SECONDS
+                )
+            except (CommandFailed, CommandTimeout) as exc:
+                raise DependencyInstallFailed(
+                    f"Installing the app's dependencies failed ({exc.message}); "
+                    f"{installer.advice(dependencies)}.",
+                    output=self._tail(state),
+                ) from None
+            known.update(wanted)
+            installed.add(dependencies.folder)
+        return installed
 
-    # --- dev server ----------------------------------------------------------------------
-    async def _start_server(self, state: _Project) -> None:
-        template = state.template
-        port = await state.sandbox.allocate_port(state.port or template.default_port)
-        state.port = port
-        cmd = template.dev_command(port)
-        await self._say(state, f"Starting the dev server: {cmd}")
-        emit = functools.partial(self._emit, state)
-        handle = await state.sandbox.commands.run(
-            cmd, background=True, timeout=None, on_stdout=emit, on_stderr=emit
-        )
-        assert not isinstance(handle, CommandResult)
-        state.server = handle
-        state.status, state.error = "starting", None
+    # --- servers -------------------------------------------------------------------------
+    async def _start_servers(self, state: _Project, installed: set[str]) -> None:
+        """Restarts the processes the deployment's changes call for (``state.files``,
+        installs into ``installed``), then starts every process that is not running."""
+        await state.processes.restart_for(state.files, installed)
+        if await state.processes.start_stopped():
+            state.status, state.error = "starting", None
 
     async def _stop_server(self, state: _Project) -> None:
-        if state.server is not None:
-            server, state.server = state.server, None
-            await server.kill()
+        """Stops every process of the project's sandbox."""
+        await state.processes.stop_all()
 
     async def _wait_ready(self, state: _Project) -> None:
-        assert state.server is not None and state.port is not None
-        await wait_until_answering(
-            state.sandbox.upstream_url(state.port), state.server, within=self.dev_server_timeout
-        )
+        await state.processes.wait_ready(self.dev_server_timeout)
         state.status, state.error = "ready", None
 
     async def _refresh(self, state: _Project) -> None:
-        """Updates the status from the server's process and one probe."""
-        server = state.server
-        if server is None or server.exit_code is not None:
-            code = "" if server is None else f" (exit code {server.exit_code})"
-            state.status = "error"
-            state.error = f"The dev server is not running{code}; deploy again to restart it."
-        elif state.status != "ready" and state.port is not None:
-            async with probe_client(timeout=1.0) as client:
-                if await answers(client, state.sandbox.upstream_url(state.port)):
-                    state.status, state.error = "ready", None
+        """Updates the status from the processes and one probe of each."""
+        failure = state.processes.failure()
+        if failure is not None:
+            state.status, state.error = "error", failure
+        elif state.status != "ready" and await state.processes.answering():
+            state.status, state.error = "ready", None
 
     # --- output --------------------------------------------------------------------------
     async def _emit(self, state: _Project, line: str) -> None:
-        state.log.append(line)
-        if state.listener is not None:
-            await state.listener(line)
+        await state.emit(line)
 
     async def _say(self, state: _Project, message: str) -> None:
-        await self._emit(state, f"[tessera] {message}")
+        await state.say(message)
 
     def _tail(self, state: _Project) -> str:
         return "\n".join(list(state.log)[-ERROR_OUTPUT_LINES:])
 
     def _deployment(self, state: _Project, *, log: str) -> Deployment:
-        host = state.sandbox.get_host(state.port or state.template.default_port)
+        preview_url = state.sandbox.preview_url(state.port or state.template.default_port)
         return Deployment(
             sandbox_id=state.sandbox.sandbox_id,
-            sandbox_url=f"http://{host}",
-            preview_url=f"http://{host}/",
+            sandbox_url=preview_url.removesuffix("/"),
+            preview_url=preview_url,
             status=state.status,
             files=list(state.files),
             error=state.error,
@@ -323,18 +461,17 @@ class SandboxManager:
         )
 
 
+def _install_script(command: InstallCommand) -> str:
+    """``command`` as one shell command run in the project folder (its folder and
+    environment variables set first)."""
+    steps = [f"export {name}={shlex.quote(value)}" for name, value in command.envs.items()]
+    if command.cwd is not None:
+        steps.append(f"cd {shlex.quote(command.cwd)}")
+    return " && ".join([*steps, command.cmd])
+
+
 def _running(server: CommandHandle | None) -> bool:
     return server is not None and server.exit_code is None
-
-
-async def _has(sandbox: Sandbox, name: str, spec: str) -> bool:
-    """True when the sandbox's node_modules holds ``name`` in a version satisfying ``spec``."""
-    try:
-        manifest = json.loads(await sandbox.files.read(f"node_modules/{name}/package.json"))
-    except (FileNotFound, InvalidPath, ValueError):
-        return False
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    return isinstance(version, str) and satisfies(version, spec)
 
 
 def _sha(content: str) -> str:
@@ -348,9 +485,14 @@ def _starter_hashes(template: Template) -> dict[str, str]:
     }
 
 
-def _template_dependencies(template: Template) -> dict[str, str]:
-    manifest = template.files_dir / "package.json"
-    return declared_dependencies(manifest.read_text()) if manifest.is_file() else {}
+def _template_dependencies(template: Template) -> dict[str, dict[str, str]]:
+    """By manifest path: what the template's own manifests ask for (installed in the cache)."""
+    return {
+        dependencies.manifest: installer_for(dependencies.ecosystem).wanted(
+            (template.files_dir / dependencies.manifest).read_text()
+        )
+        for dependencies in template.dependencies
+    }
 
 
 __all__ = ["Deployment", "SandboxManager"]

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from tessera.errors import CommandFailed, CommandTimeout
 from tessera.sandbox.base import CommandResult, OutputCallback
 from tessera.sandbox.output import MAX_LINES, OutputBuffer, Stream, call_back, pump_lines
 from tessera.sandbox.sessions import terminate_session
+
+log = logging.getLogger(__name__)
 
 KILL_GRACE_SECONDS = 2.0
 """How long a process may take to exit after SIGTERM before it gets SIGKILL."""
@@ -26,9 +29,10 @@ _DRAIN_SECONDS = 1.0
 
 
 async def spawn(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], pass_fds: Sequence[int] = ()
 ) -> asyncio.subprocess.Process:
-    """Starts ``argv`` in a new session with exactly ``env``, stdin closed, output piped."""
+    """Starts ``argv`` in a new session with exactly ``env``, stdin closed, output piped;
+    ``pass_fds`` stay open in the child (with the same numbers)."""
     return await asyncio.create_subprocess_exec(
         *argv,
         cwd=cwd,
@@ -37,14 +41,21 @@ async def spawn(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
     )
+
+
+ExitExplainer = Callable[[int], Awaitable[str | None]]
+"""Given a process's exit code, why it was stopped (a sentence for the user), or None."""
 
 
 class ManagedProcess:
     """A running process and its output. Create it right after ``spawn``.
 
     ``timeout`` (seconds, None or 0 for none) ends the whole session when it passes;
-    ``wait`` then raises ``CommandTimeout``.
+    ``wait`` then raises ``CommandTimeout``. ``stop_reason`` says why the process was
+    stopped when a limit stopped it (``stop``, or ``explain_exit`` once it exited on its
+    own); the reason is then also the last line of its output.
     """
 
     def __init__(
@@ -57,11 +68,14 @@ class ManagedProcess:
         timeout: float | None = None,
         max_lines: int = MAX_LINES,
         kill_grace: float = KILL_GRACE_SECONDS,
+        explain_exit: ExitExplainer | None = None,
     ) -> None:
         self.pid = process.pid
         self.cmd = cmd
         self.timeout = timeout
         self.timed_out = False
+        self.stop_reason: str | None = None
+        self._explain_exit = explain_exit
         self._process = process
         self._kill_grace = kill_grace
         self._output = OutputBuffer(max_lines)
@@ -104,6 +118,13 @@ class ManagedProcess:
         """Waits for the end; raises ``CommandTimeout`` or ``CommandFailed`` (non-zero exit)."""
         await asyncio.shield(self._done)
         result = self.result()
+        if self.stop_reason is not None:
+            raise CommandFailed(
+                f"`{_short(self.cmd)}` was stopped. {self.stop_reason}",
+                exit_code=result.exit_code,
+                stdout=result.stdout,
+                stderr=result.stderr,
+            )
         if self.timed_out:
             if self._watchdog is not None:
                 await asyncio.wait({self._watchdog})  # until the whole session has ended
@@ -131,6 +152,19 @@ class ManagedProcess:
         await self._settle()
         return was_running
 
+    async def stop(self, reason: str) -> None:
+        """Records why the process is being stopped (shown in its output), then kills it."""
+        await self.give_stop_reason(reason)
+        await self.kill()
+
+    async def give_stop_reason(self, reason: str) -> None:
+        """Records why the process is being stopped (the first reason given stays), and
+        adds it to its output; whoever stops it kills it."""
+        if self.stop_reason is not None:
+            return
+        self.stop_reason = reason
+        await self._receiver("stderr")(f"[tessera] {reason}")
+
     async def _settle(self) -> None:
         """After a kill: reap the process, and stop reading output a stray holder keeps open."""
         with contextlib.suppress(TimeoutError):
@@ -147,8 +181,16 @@ class ManagedProcess:
         return _LineReceiver(self._output, stream, self._callbacks[stream])
 
     async def _wait_done(self) -> None:
-        await self._process.wait()
+        code = await self._process.wait()
         await asyncio.gather(*self._pumps, return_exceptions=True)
+        if code != 0 and self._explain_exit is not None and self.stop_reason is None:
+            try:
+                reason = await self._explain_exit(code)
+            except Exception:
+                log.exception("could not tell why `%s` stopped", _short(self.cmd))
+                reason = None
+            if reason is not None:
+                await self.give_stop_reason(reason)
         if self._watchdog is not None and not self.timed_out:
             self._watchdog.cancel()  # a watchdog that has started ending the session goes on
 

@@ -1,4 +1,4 @@
-"""The offline demo model: writes a few small React apps, and edits them, with no network.
+"""The offline demo model: writes a few small apps, and edits them, with no network.
 
 It is what Tessera uses when no model is configured, so that the whole experience (code
 streaming into the editor, the app running in the preview, follow-up changes) works out
@@ -17,6 +17,12 @@ template's starter ``src/index.css`` is deleted too):
 - notes: "notes", "notepad", "notebook", "journal", "diary"
 - contact form: "contact form", "form", "signup", "registration", "newsletter"
 - counter: "counter", "click counter", "clicker", "tally"
+- guestbook, in Python with Flask (the python template; entries in SQLite): "guestbook",
+  "guest book", "flask", "python"
+- full-stack todo list (the fullstack template: React front end, Flask API under
+  ``/api/todos``, SQLite): "full stack", "full-stack", "fullstack", or a todo list named
+  with "backend", "database", "sqlite", "api", "flask" or "python" (a todo list "with
+  local storage" stays the React one)
 
 When several kinds are named, the first one mentioned wins. The title is the text after
 "called", "named" or "titled" (up to "with", "that", ..., or the end of the clause; quotes
@@ -24,16 +30,19 @@ keep it exact), else the kind's default ("Todo List"). A colour name and "dark m
 the same message style the new app.
 
 Follow-ups (when ``context.files["src/App.tsx"]`` starts with the offline model's marker
-``// Made with Tessera's offline demo model (kind: todo)``). A message is cut into clauses
+``// Made with Tessera's offline demo model (kind: todo)``, or ``app.py`` with
+``# Made with …(kind: guestbook)``). A message is cut into clauses
 at ".", ";", new lines, and at "," / "and" / "then" before a request word ("call it
 Groceries and make it green" is two requests); each clause is one of:
 
 - title: "change the title to X", "rename it (to) X", "rename to X", "call it X",
   "title: X", "the title should be X" → the ``<h1>`` text in ``src/App.tsx``, the
-  ``<title>`` in ``index.html``, and the project's title (a ``<tessera-meta>`` tag).
+  ``<title>`` in ``index.html``, and the project's title (a ``<tessera-meta>`` tag); for
+  the guestbook both are in ``templates/index.html``.
 - colour: any of red, orange, amber, yellow, green, teal, cyan, blue, indigo, purple,
   violet, pink, gray/grey, black ("make the buttons green", "use a blue theme") → the
-  ``--accent`` (and ``--accent-contrast``) line of ``src/App.css``.
+  ``--accent`` (and ``--accent-contrast``) line of ``src/App.css`` (the guestbook's
+  ``static/style.css``).
 - "dark mode" / "dark theme" / "make it dark", and "light mode" / "turn off dark mode" →
   ``color-scheme`` and the ``--bg --surface --text --muted --border`` lines of App.css.
 - "add ..." (also create, insert, append, include):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tessera.llm.offline.apps import INFOS, AppKind
+from tessera.llm.offline.apps import INFOS, AppKind, Layout
 from tessera.llm.offline.apps.base import html_text, js_string, jsx_text, slug
 from tessera.llm.offline.apps.contact import field_for
 from tessera.llm.offline.apps.kanban import column_line
@@ -27,9 +27,6 @@ from tessera.llm.offline.intents import (
     SetMode,
 )
 from tessera.llm.offline.theme import palette
-
-CSS_FILE = "src/App.css"
-HTML_FILE = "index.html"
 
 _H1 = re.compile(r"<h1\b[^>]*>(?P<inner>.*?)</h1>", re.S)
 _HTML_TITLE = re.compile(r"<title>(?P<inner>.*?)</title>", re.S)
@@ -90,10 +87,12 @@ def make_block(content: str, start: int, end: int, new: str) -> Block:
 
 
 class _Editor:
-    """The working copy of the files a follow-up touches, and the blocks made so far."""
+    """The working copy of the files a follow-up touches, and the blocks made so far;
+    ``layout`` says where the app keeps its heading, page title and theme."""
 
-    def __init__(self, files: Mapping[str, str]) -> None:
+    def __init__(self, files: Mapping[str, str], layout: Layout) -> None:
         self.files = dict(files)
+        self.layout = layout
         self.result = FollowUpResult()
 
     def replace(self, path: str, start: int, end: int, new: str) -> None:
@@ -112,12 +111,13 @@ class _Editor:
     # --- changes ---------------------------------------------------------------------------
 
     def retitle(self, title: str) -> None:
-        app = self.files.get(APP_FILE, "")
-        heading = _H1.search(app)
+        heading_file = self.layout.heading_file
+        heading = _H1.search(self.files.get(heading_file, ""))
         if heading is None:
             self.result.skipped.append(
-                f"I couldn't find the page heading (<h1>) in {APP_FILE} any more, so I left "
-                f"the title alone; add an <h1> back and ask again to rename it to “{title}”."
+                f"I couldn't find the page heading (<h1>) in {heading_file} any more, so I "
+                f"left the title alone; add an <h1> back and ask again to rename it to "
+                f"“{title}”."
             )
             return
         inner = heading.group("inner")
@@ -128,30 +128,32 @@ class _Editor:
         start = heading.start("inner")
         stripped = inner.strip()
         offset = inner.index(stripped) if stripped else 0
-        self.replace(APP_FILE, start + offset, start + offset + len(stripped), jsx_text(title))
-        page = self.files.get(HTML_FILE)
+        self.replace(heading_file, start + offset, start + offset + len(stripped), jsx_text(title))
+        page_file = self.layout.page_file
+        page = self.files.get(page_file)
         page_title = _HTML_TITLE.search(page) if page is not None else None
-        if page_title is not None and page_title.group("inner") != html_text(title):
-            self.replace(HTML_FILE, *page_title.span("inner"), html_text(title))
+        text = jsx_text(title) if self.layout.jinja_page else html_text(title)
+        if page_title is not None and page_title.group("inner") != text:
+            self.replace(page_file, *page_title.span("inner"), text)
         self.result.title = title
         self.result.done.append(f"renamed it to “{title}”")
 
     def recolour(self, change: Recolour) -> None:
-        css = self.files.get(CSS_FILE, "")
-        accent = _css_variable("--accent").search(css)
+        css_file = self.layout.css_file
+        accent = _css_variable("--accent").search(self.files.get(css_file, ""))
         if accent is None:
             self.result.skipped.append(
-                f"{CSS_FILE} no longer defines the --accent colour variable, so I couldn't "
+                f"{css_file} no longer defines the --accent colour variable, so I couldn't "
                 f"make it {change.accent.name}."
             )
             return
         if accent.group("value").lower() == change.accent.color:
             self.result.skipped.append(f"It's already {change.accent.name}.")
             return
-        self.replace(CSS_FILE, *accent.span("value"), change.accent.color)
-        contrast = _css_variable("--accent-contrast").search(self.files[CSS_FILE])
+        self.replace(css_file, *accent.span("value"), change.accent.color)
+        contrast = _css_variable("--accent-contrast").search(self.files[css_file])
         if contrast is not None and contrast.group("value").lower() != change.accent.contrast:
-            self.replace(CSS_FILE, *contrast.span("value"), change.accent.contrast)
+            self.replace(css_file, *contrast.span("value"), change.accent.contrast)
         self.result.done.append(
             f"made the accent colour {change.accent.name} ({change.accent.color})"
         )
@@ -164,17 +166,18 @@ class _Editor:
         targets = [(_COLOR_SCHEME, colours.scheme)] + [
             (_css_variable(name), value) for name, value in colours.variables().items()
         ]
+        css_file = self.layout.css_file
         for pattern, value in targets:
-            match = pattern.search(self.files.get(CSS_FILE, ""))
+            match = pattern.search(self.files.get(css_file, ""))
             if match is None:
                 continue
             found = True
             if match.group("value").lower() != value:
-                self.replace(CSS_FILE, *match.span("value"), value)
+                self.replace(css_file, *match.span("value"), value)
                 changed = True
         if not found:
             self.result.skipped.append(
-                f"{CSS_FILE} no longer has its background and text colour variables "
+                f"{css_file} no longer has its background and text colour variables "
                 f"(--bg, --text, ...), so I couldn't switch to {mode} mode."
             )
         elif not changed:
@@ -185,6 +188,12 @@ class _Editor:
     def add_field(self, kind: AppKind, name: str) -> None:
         if kind == "notes":
             self._show_tags(name)
+            return
+        if kind == "guestbook":
+            self.result.skipped.append(
+                f"The guestbook's form keeps its two fields (name and message), so I didn't "
+                f"add a “{name}” field; a real model can change the form."
+            )
             return
         if kind != "contact":
             self.result.skipped.append(
@@ -259,6 +268,12 @@ class _Editor:
         self.result.done.append(f"added a “{title}” column {where}")
 
     def add_item(self, kind: AppKind, text: str) -> None:
+        if kind == "fullstack-todo":
+            self.result.skipped.append(
+                f"This list's todos live in the app's database, not in its code: type "
+                f"“{text}” into “What needs to be done?” in the preview."
+            )
+            return
         if kind != "todo":
             hint = " Type it into “Add a card…” in the preview instead." if kind == "kanban" else ""
             self.result.skipped.append(
@@ -287,7 +302,7 @@ def apply_changes(
     kind: AppKind, changes: tuple[Change, ...], files: Mapping[str, str]
 ) -> FollowUpResult:
     """The edits (and chat notes) for ``changes`` to an app of ``kind`` made of ``files``."""
-    editor = _Editor(files)
+    editor = _Editor(files, INFOS[kind].layout)
     for change in changes:
         if isinstance(change, Retitle):
             editor.retitle(change.title)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tessera.llm.offline.apps import INFOS, AppKind, AppSpec, read_marker
+from tessera.llm.offline.apps import INFOS, MARKER_FILES, AppKind, AppSpec, read_marker
 from tessera.llm.offline.theme import ACCENTS, Accent, find_accent
 
 APP_FILE = "src/App.tsx"
@@ -97,7 +97,18 @@ _KIND_PATTERNS: tuple[tuple[AppKind, re.Pattern[str]], ...] = (
         re.compile(r"\bcontact\b|\bforms?\b|\bsign-?\s?up\b|\bregistration\b|\bnewsletter\b", re.I),
     ),
     ("counter", re.compile(r"\bcounter\b|\bclicker\b|\btally\b|\bclick\s+count", re.I)),
+    ("guestbook", re.compile(r"\bguest\s?books?\b|\bflask\b|\bpython\b", re.I)),
+    ("fullstack-todo", re.compile(r"\bfull[- ]?stack\b", re.I)),
 )
+
+_TODO = dict(_KIND_PATTERNS)["todo"]
+_GUESTBOOK = re.compile(r"\bguest\s?books?\b", re.I)
+_BACKEND = re.compile(
+    r"\bfull[- ]?stack\b|\bback[- ]?end\b|\bdatabases?\b|\bsqlite\b|\bapis?\b|\bflask\b"
+    r"|\bpython\b",
+    re.I,
+)
+_LOCAL_STORAGE = re.compile(r"\blocal\s?storage\b", re.I)
 
 _COUNTDOWN = re.compile(r"\btimers?\b|\bcount-?down\b|\bpomodoro\b", re.I)
 _STOPWATCH = re.compile(r"\bstop-?watch", re.I)
@@ -244,13 +255,28 @@ def clean_title(raw: str) -> str:
 
 
 def detect_kind(text: str) -> AppKind | None:
-    """The kind of app a message asks for: the one whose keyword comes first."""
+    """The kind of app a message asks for: the one whose keyword comes first.
+
+    A todo list with a server side ("full stack", "backend", "database", "sqlite", "api",
+    "flask", "python") is the full-stack todo list, unless it should keep its items in
+    local storage; Flask or Python alone is the guestbook.
+    """
     found: list[tuple[int, int, AppKind]] = []
     for priority, (kind, pattern) in enumerate(_KIND_PATTERNS):
         match = pattern.search(text)
         if match is not None:
             found.append((match.start(), priority, kind))
-    return min(found)[2] if found else None
+    if not found:
+        return None
+    kind = min(found)[2]
+    if kind in ("todo", "guestbook", "fullstack-todo"):
+        todo = _TODO.search(text) is not None
+        guestbook = _GUESTBOOK.search(text) is not None
+        if guestbook and not todo:
+            return "guestbook"
+        if todo and not guestbook and _BACKEND.search(text) and not _LOCAL_STORAGE.search(text):
+            return "fullstack-todo"
+    return kind
 
 
 def named_title(text: str) -> tuple[str, str] | None:
@@ -362,6 +388,8 @@ DEFAULT_ACCENTS: dict[AppKind, str] = {
     "stopwatch": "teal",
     "contact": "blue",
     "kanban": "purple",
+    "guestbook": "pink",
+    "fullstack-todo": "green",
 }
 
 
@@ -395,8 +423,12 @@ def _asks_for_new_app(text: str) -> AppKind | None:
 
 def current_kind(files: Mapping[str, str]) -> AppKind | None:
     """The kind of app the offline model wrote in this project, read from its marker."""
-    app = files.get(APP_FILE)
-    return read_marker(app) if app is not None else None
+    for path in MARKER_FILES:
+        content = files.get(path)
+        kind = read_marker(content) if content is not None else None
+        if kind is not None and INFOS[kind].layout.marker_file == path:
+            return kind
+    return None
 
 
 def detect_intent(text: str, files: Mapping[str, str]) -> Intent:

@@ -21,8 +21,9 @@ TEMPLATE_STYLESHEET = "src/index.css"
 """The react template's starter stylesheet; each app brings its own ``src/App.css``."""
 
 KINDS_SENTENCE = (
-    "a todo list, a counter, notes, a calculator, a stopwatch or timer, a contact form "
-    "and a kanban board"
+    "a todo list, a counter, notes, a calculator, a stopwatch or timer, a contact form, "
+    "a kanban board, a Flask guestbook (Python) and a full-stack todo list (React, a "
+    "Flask API and SQLite)"
 )
 REAL_MODEL_HINT = (
     "For anything else, connect a real model: set OPENAI_API_KEY (and TESSERA_LLM_BASE_URL "

@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,11 +37,28 @@ def _name(exc: OSError) -> str:
     return repr(Path(exc.filename).name) if exc.filename else "A path"
 
 
-class LocalFiles:
-    """Files of one sandbox; paths are relative to its folder (``root``)."""
+SharedFolders = Callable[[], Mapping[str, Path]]
 
-    def __init__(self, root: Path) -> None:
+
+class LocalFiles:
+    """Files of one sandbox; paths are relative to its folder (``root``).
+
+    ``owner`` (uid, gid) is given the files and folders written here, so that the sandbox's
+    processes (an unprivileged user) can change them. ``shared`` names the folders the
+    sandbox sees read-only from the dependency cache (project path → cached folder): they
+    are read from there, and refuse writes.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        owner: tuple[int, int] | None = None,
+        shared: SharedFolders | None = None,
+    ) -> None:
         self._root = root.resolve()
+        self._owner = owner
+        self._shared = shared
 
     async def write(self, path: str, data: str | bytes) -> EntryInfo:
         return await _in_thread(self._write, path, data)
@@ -60,7 +77,7 @@ class LocalFiles:
         return await _in_thread(self._list, path, depth)
 
     async def exists(self, path: str) -> bool:
-        return await _in_thread(lambda: resolve_inside(self._root, path).exists())
+        return await _in_thread(lambda: self._locate(path)[1].exists())
 
     async def remove(self, path: str) -> None:
         await _in_thread(self._remove, path)
@@ -70,10 +87,10 @@ class LocalFiles:
 
     # --- blocking parts, each run in a worker thread ------------------------------------
     def _write(self, path: str, data: str | bytes) -> EntryInfo:
-        target = resolve_inside(self._root, path)
+        target = self._writable(path)
         if target == self._root or target.is_dir():
             raise InvalidPath(f"{path!r} is a folder; name a file to write.")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folders(target.parent)
         content = data.encode() if isinstance(data, str) else data
         if target.exists() and target.stat().st_nlink > 1:
             # Shared with another folder (a hard-linked dependency cache): write a new file
@@ -82,10 +99,11 @@ class LocalFiles:
         # Written in place otherwise, as editors do, so file watchers see a change.
         with target.open("wb") as handle:
             handle.write(content)
+        self._give(target)
         return self._info(target)
 
     def _read(self, path: str) -> bytes:
-        target = resolve_inside(self._root, path)
+        target = self._locate(path)[1]
         if target.is_dir():
             raise InvalidPath(f"{path!r} is a folder; name a file to read.")
         try:
@@ -94,7 +112,7 @@ class LocalFiles:
             raise FileNotFound(f"{path!r} does not exist in the sandbox.") from None
 
     def _list(self, path: str, depth: int) -> _Entries:
-        start = resolve_inside(self._root, path)
+        base, start, prefix = self._locate(path)
         if not start.is_dir():
             raise FileNotFound(f"{path!r} is not a folder in the sandbox.")
         entries: _Entries = []
@@ -103,14 +121,14 @@ class LocalFiles:
             folder, level = pending.popleft()
             with os.scandir(folder) as scan:
                 for item in sorted(scan, key=lambda e: e.name):
-                    info = self._info(Path(item.path))
+                    info = self._info(Path(item.path), base, prefix)
                     entries.append(info)
                     if info.type == "dir" and level < max(depth, 1):
                         pending.append((Path(item.path), level + 1))
         return sorted(entries, key=lambda e: e.path)
 
     def _remove(self, path: str) -> None:
-        target = resolve_inside(self._root, path, follow_last=False)
+        target = self._writable(path, follow_last=False)
         if target == self._root:
             raise InvalidPath("The project folder itself cannot be removed; name a file in it.")
         if target.is_dir() and not target.is_symlink():
@@ -122,22 +140,66 @@ class LocalFiles:
                 raise FileNotFound(f"{path!r} does not exist in the sandbox.") from None
 
     def _rename(self, old_path: str, new_path: str) -> EntryInfo:
-        source = resolve_inside(self._root, old_path, follow_last=False)
-        target = resolve_inside(self._root, new_path, follow_last=False)
+        source = self._writable(old_path, follow_last=False)
+        target = self._writable(new_path, follow_last=False)
         if self._root in (source, target):
             raise InvalidPath("The project folder itself cannot be renamed; name a file in it.")
         if not source.exists() and not source.is_symlink():
             raise FileNotFound(f"{old_path!r} does not exist in the sandbox.")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folders(target.parent)
         source.rename(target)
         return self._info(target)
 
-    def _info(self, real: Path) -> EntryInfo:
+    def _info(self, real: Path, base: Path | None = None, prefix: str = "") -> EntryInfo:
         stat = real.lstat()
         is_dir = real.is_dir() and not real.is_symlink()
+        relative = relative_to_root(base or self._root, real)
+        if prefix:
+            relative = prefix if relative == "." else f"{prefix}/{relative}"
         return EntryInfo(
             name=real.name,
-            path=relative_to_root(self._root, real),
+            path=relative,
             type="dir" if is_dir else "file",
             size=0 if is_dir else stat.st_size,
         )
+
+    # --- shared dependency folders and ownership ----------------------------------------
+    def _locate(self, path: str) -> tuple[Path, Path, str]:
+        """Where ``path`` is read from: (folder it is relative to, real path, the project
+        path of that folder, "" for the project folder itself)."""
+        real = resolve_inside(self._root, path)
+        for target, cached in self._shared_folders().items():
+            place = self._root / target
+            if real == place or real.is_relative_to(place):
+                base = cached.resolve()
+                inner = relative_to_root(place, real)
+                return base, resolve_inside(base, inner), target
+        return self._root, real, ""
+
+    def _writable(self, path: str, *, follow_last: bool = True) -> Path:
+        real = resolve_inside(self._root, path, follow_last=follow_last)
+        for target in self._shared_folders():
+            place = self._root / target
+            if real == place or real.is_relative_to(place):
+                raise InvalidPath(
+                    f"{path!r} is in {target}/, which this sandbox shares read-only with "
+                    "the template's cache; declare packages in the manifest instead."
+                )
+        return real
+
+    def _shared_folders(self) -> Mapping[str, Path]:
+        return {} if self._shared is None else self._shared()
+
+    def _make_folders(self, folder: Path) -> None:
+        missing: list[Path] = []
+        current = folder
+        while not current.exists() and current != self._root:
+            missing.append(current)
+            current = current.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for created in reversed(missing):
+            self._give(created)
+
+    def _give(self, path: Path) -> None:
+        if self._owner is not None:
+            os.lchown(path, *self._owner)

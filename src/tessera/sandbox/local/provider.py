@@ -1,18 +1,25 @@
-"""The ``local`` sandbox provider: one folder and plain processes per sandbox.
+"""The ``local`` sandbox provider: one folder per sandbox on this machine.
 
-Layout under ``root_dir``: ``{sandbox_id}/`` is the project folder (and ``HOME`` of its
-processes), ``{sandbox_id}.json`` its record, so ``connect`` works after a restart. A new
-sandbox gets the template's starter files and the template's cached dependencies,
-hard-linked (``cp -al``, milliseconds) or, when the cache is on another file system,
-symlinked.
+Layout under ``root_dir``: ``{sandbox_id}/`` is the project folder, ``{sandbox_id}.json``
+its record, so ``connect`` works after a restart; ``.etc/`` holds the generated ``/etc``
+files of isolated sandboxes. A new sandbox gets the template's starter files and, for its
+dependencies:
+
+- isolated (``Isolation(mode="bubblewrap")``, what Tessera runs): an empty folder where the
+  cache's dependency folders are bound read-only inside the sandbox (milliseconds, nothing
+  copied); the project folder belongs to the sandbox's user;
+- unisolated: the template's cached dependencies hard-linked (``cp -al``, milliseconds) or,
+  when the cache is on another file system, symlinked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -22,10 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tessera.errors import CommandFailed, SandboxNotFound
+from tessera.errors import CommandFailed, SandboxNotFound, TesseraError
 from tessera.sandbox.base import Sandbox, SandboxProvider
-from tessera.sandbox.local.isolation import sandbox_env
-from tessera.sandbox.local.sandbox import LocalSandbox, SandboxRecord
+from tessera.sandbox.local.isolated import Backend, IsolatedRuntime, prepare, shared_now
+from tessera.sandbox.local.isolation import NETWORK_KEY, Isolation, SandboxRuntime, host_path
+from tessera.sandbox.local.layout import writable_inside
+from tessera.sandbox.local.plain import PlainRuntime
+from tessera.sandbox.local.sandbox import LocalSandbox, RuntimeFactory, SandboxRecord
+from tessera.sandbox.local.users import SandboxUser
 from tessera.sandbox.process import ManagedProcess, spawn
 from tessera.sandbox.templates import TemplateCache
 
@@ -41,13 +52,42 @@ so that an install inside a sandbox never changes the shared cache through a har
 
 
 class LocalSandboxProvider:
+    """Sandboxes on this machine. ``isolation`` says how their processes are isolated;
+    without it they are plain processes (``Isolation(mode="none")``): Tessera itself passes
+    ``Isolation.from_settings``, isolated by default."""
+
     name = "local"
 
-    def __init__(self, root_dir: Path, cache: TemplateCache, *, preview_domain: str) -> None:
+    def __init__(
+        self,
+        root_dir: Path,
+        cache: TemplateCache,
+        *,
+        preview_domain: str,
+        isolation: Isolation | None = None,
+    ) -> None:
         self.root_dir = root_dir
         self.cache = cache
         self.preview_domain = preview_domain
+        self.isolation = isolation or Isolation(mode="none")
         self._sandboxes: dict[str, LocalSandbox] = {}
+        self._backend: Backend | None = None
+        self._backend_lock = asyncio.Lock()
+
+    @property
+    def isolated(self) -> bool:
+        return self.isolation.mode == "bubblewrap"
+
+    async def backend(self) -> Backend | None:
+        """What isolated sandboxes share (prepared on first use; None when unisolated).
+        Raises ``SandboxError`` naming the fix when sandboxes cannot be isolated here."""
+        if not self.isolated:
+            return None
+        async with self._backend_lock:
+            if self._backend is None:
+                root = await asyncio.to_thread(_make_root, self.root_dir)
+                self._backend = await prepare(self.isolation, root)
+            return self._backend
 
     async def create(
         self,
@@ -58,7 +98,8 @@ class LocalSandboxProvider:
         metadata: Mapping[str, str] | None = None,
     ) -> LocalSandbox:
         spec = self.cache.template(template)
-        dependencies = self.cache.node_modules(spec.name)  # TemplateNotReady when cold
+        dependencies = self.cache.dependency_dirs(spec.name)  # TemplateNotReady when cold
+        backend = await self.backend()
         root = await asyncio.to_thread(_make_root, self.root_dir)
         sandbox_id, folder = await asyncio.to_thread(_claim_folder, root)
         record = SandboxRecord(
@@ -70,12 +111,16 @@ class LocalSandboxProvider:
         )
         try:
             await asyncio.to_thread(shutil.copytree, spec.files_dir, folder, dirs_exist_ok=True)
-            await _link_dependencies(dependencies, folder / spec.cached_dir)
+            if backend is not None:
+                await asyncio.to_thread(_prepare_isolated, folder, dependencies, backend.user)
+            else:
+                for target, cached in dependencies.items():
+                    await _link_dependencies(cached, folder / target)
             await asyncio.to_thread(_write_record, root / f"{sandbox_id}.json", record)
         except BaseException:
             await asyncio.to_thread(shutil.rmtree, folder, True)
             raise
-        sandbox = self._adopt(record, root)
+        sandbox = await self._adopt(record, root, backend)
         if timeout:
             await sandbox.set_timeout(timeout)
         return sandbox
@@ -92,7 +137,7 @@ class LocalSandboxProvider:
                 f"There is no sandbox {sandbox_id!r} (it was killed or never existed); "
                 "create a new one."
             )
-        return self._adopt(record, root)
+        return await self._adopt(record, root, await self.backend())
 
     async def list(self) -> list[Sandbox]:
         root = await asyncio.to_thread(self.root_dir.resolve)
@@ -108,20 +153,72 @@ class LocalSandboxProvider:
         sandboxes, self._sandboxes = list(self._sandboxes.values()), {}
         await asyncio.gather(*(s.stop_processes() for s in sandboxes))
 
-    def _adopt(self, record: SandboxRecord, root: Path) -> LocalSandbox:
+    async def _adopt(
+        self, record: SandboxRecord, root: Path, backend: Backend | None
+    ) -> LocalSandbox:
+        folder = root / record.sandbox_id
+        runtime: RuntimeFactory
+        if backend is None:
+            runtime = functools.partial(_plain, folder)
+        else:
+            shared = await asyncio.to_thread(shared_now, folder, self._dependencies(record))
+            runtime = functools.partial(
+                _isolated,
+                backend,
+                shared=shared,
+                network=record.metadata.get(NETWORK_KEY) == "allow",
+            )
         sandbox = LocalSandbox(
             record,
-            folder=root / record.sandbox_id,
+            folder=folder,
             record_path=root / f"{record.sandbox_id}.json",
             preview_domain=self.preview_domain,
+            runtime=runtime,
             on_killed=self._forget,
         )
         self._sandboxes[record.sandbox_id] = sandbox
         return sandbox
 
+    def _dependencies(self, record: SandboxRecord) -> dict[str, Path]:
+        try:
+            return self.cache.dependency_dirs(record.template)
+        except TesseraError:  # a template no longer known or warm: nothing to share
+            return {}
+
     def _forget(self, sandbox: LocalSandbox) -> None:
         if self._sandboxes.get(sandbox.sandbox_id) is sandbox:
             del self._sandboxes[sandbox.sandbox_id]
+
+
+def _plain(folder: Path, sandbox: LocalSandbox) -> SandboxRuntime:
+    return PlainRuntime(folder)
+
+
+def _isolated(
+    backend: Backend, sandbox: LocalSandbox, *, shared: dict[str, Path], network: bool
+) -> SandboxRuntime:
+    return IsolatedRuntime(
+        backend,
+        sandbox_id=sandbox.sandbox_id,
+        folder=sandbox.folder,
+        shared=shared,
+        network=network,
+        on_breach=sandbox.stop_for_limit,
+    )
+
+
+def _prepare_isolated(folder: Path, dependencies: dict[str, Path], user: SandboxUser) -> None:
+    """Mount points for the shared dependency folders (and their private subfolders, which
+    must exist in the read-only cache), then the whole folder given to the sandbox's user."""
+    for target, cached in dependencies.items():
+        (folder / target).mkdir(parents=True, exist_ok=True)
+        for name in writable_inside(target):
+            (cached / name).mkdir(exist_ok=True)
+    if user.dedicated:
+        for current, dirs, files in os.walk(folder):
+            os.lchown(current, user.uid, user.gid)
+            for name in [*dirs, *files]:
+                os.lchown(os.path.join(current, name), user.uid, user.gid)
 
 
 def _make_root(root_dir: Path) -> Path:
@@ -183,7 +280,7 @@ async def _hard_link_tree(source: Path, target: Path) -> bool:
     if not same_device:
         return False
     cmd = ["cp", "-al", str(source), str(target)]
-    process = await spawn(cmd, cwd=target.parent, env=sandbox_env(target.parent))
+    process = await spawn(cmd, cwd=target.parent, env={"PATH": host_path()})
     handle = ManagedProcess(process, cmd=" ".join(cmd), timeout=120)
     try:
         await handle.wait()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tessera.sandbox.base import Commands, Files
+from tessera.sandbox.base import CommandResult, Commands, Files, OutputCallback
 from tessera.sandbox.local.commands import LocalCommands
 from tessera.sandbox.local.files import LocalFiles
-from tessera.sandbox.sessions import kill_processes_with_env
+from tessera.sandbox.local.isolation import SandboxRuntime
+
+INSTALL_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +36,16 @@ class SandboxRecord:
         }
 
 
+RuntimeFactory = Callable[["LocalSandbox"], SandboxRuntime]
+
+
 class LocalSandbox:
     """A sandbox of the ``local`` provider.
 
     ``is_running()`` is True while the sandbox exists (its folder and record are there)
     and it has not been killed — after a server restart too, when its processes are gone.
-    Whether processes run in it is ``running_processes()``.
+    Whether processes run in it is ``running_processes()``. Its processes run through its
+    ``runtime`` (isolated or plain, see ``isolation``).
     """
 
     def __init__(
@@ -51,21 +55,25 @@ class LocalSandbox:
         folder: Path,
         record_path: Path,
         preview_domain: str,
+        runtime: RuntimeFactory,
         on_killed: Callable[[LocalSandbox], None],
     ) -> None:
         self.sandbox_id = record.sandbox_id
         self.template = record.template
         self.created_at = record.created_at
         self.folder = folder
-        self._commands = LocalCommands(folder, record.envs)
-        self.files: Files = LocalFiles(folder)
+        self.runtime = runtime(self)
+        self._commands = LocalCommands(folder, self.runtime, record.envs)
+        self.files: Files = LocalFiles(
+            folder, owner=self.runtime.file_owner(), shared=self.runtime.shared_dependencies
+        )
         self.commands: Commands = self._commands
         self._metadata = dict(record.metadata)
         self._record_path = record_path
         self._preview_domain = preview_domain
         self._on_killed = on_killed
         self._killed = False
-        self._ports: set[int] = set()
+        self._killing: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._expiry: asyncio.Task[None] | None = None
 
@@ -77,19 +85,30 @@ class LocalSandbox:
         return f"{port}-{self.sandbox_id}.{self._preview_domain}"
 
     def upstream_url(self, port: int) -> str:
-        return f"http://127.0.0.1:{port}"
+        """``http://127.0.0.1:PORT`` for a sandbox on the host's network, else the unix
+        socket Tessera reaches the sandbox's ``127.0.0.1:PORT`` through."""
+        return self.runtime.upstream_url(port)
+
+    def preview_url(self, port: int) -> str:
+        """Served by Tessera's preview proxy, which routes by host name."""
+        return f"http://{self.get_host(port)}/"
 
     async def allocate_port(self, preferred: int) -> int:
-        """A free port on 127.0.0.1. ``preferred`` is honoured only when this sandbox was
-        given it before and it is free again (a restarted server keeps its address);
-        otherwise the system picks one."""
-        if preferred in self._ports and _is_free(preferred):
-            return preferred
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        self._ports.add(port)
-        return port
+        """``preferred`` in a sandbox with a network of its own; on the host's network a free
+        port (``preferred`` when this sandbox was given it before and it is free again)."""
+        return await self.runtime.allocate_port(preferred)
+
+    async def install(
+        self,
+        cmd: str,
+        *,
+        on_output: OutputCallback | None = None,
+        timeout: float | None = INSTALL_TIMEOUT_SECONDS,  # noqa: ASYNC109 (E2B's signature)
+    ) -> CommandResult:
+        """Runs the dependency install ``cmd`` in the project folder, with the package
+        registries reachable (as no other command of an isolated sandbox has them); raises
+        ``CommandFailed`` or ``CommandTimeout`` as ``commands.run`` does."""
+        return await self._commands.install(cmd, on_output=on_output, timeout=timeout)
 
     async def is_running(self) -> bool:
         if self._killed:
@@ -110,39 +129,36 @@ class LocalSandbox:
         self._expiry = asyncio.create_task(self.kill())
 
     async def kill(self) -> None:
-        """Ends every process, then removes the folder and the record."""
-        if self._killed:
-            return
-        self._killed = True
+        """Ends every process, then removes the folder and the record. A second call waits
+        for the first one's end."""
+        if self._killing is None:
+            self._killed = True
+            self._killing = asyncio.ensure_future(self._kill())
+        await asyncio.shield(self._killing)
+
+    async def _kill(self) -> None:
         await self.set_timeout(0)
         self._on_killed(self)
-        await self._end_processes()
+        await self._commands.kill_all()
+        await self.runtime.remove()
         await asyncio.to_thread(self._remove)
 
     def running_processes(self) -> list[int]:
         """Pids of the commands started through this object that have not ended."""
         return [process.pid for process in self._commands.running()]
 
-    async def stop_processes(self) -> None:
-        """Ends every process started here; the folder stays (``connect`` finds it again)."""
+    async def stop_processes(self, reason: str | None = None) -> None:
+        """Ends every process of the sandbox; the folder stays (``connect`` finds it again).
+        ``reason`` is added to the output of the commands still running."""
         await self.set_timeout(0)
-        await self._end_processes()
+        await self._commands.kill_all(reason)
+        await self.runtime.remove()
 
-    async def _end_processes(self) -> None:
-        await self._commands.kill_all()
-        # Processes that left their session are still known by their HOME.
-        await kill_processes_with_env("HOME", str(self.folder))
+    async def stop_for_limit(self, reason: str) -> None:
+        """Ends every process of the sandbox because it went past a limit (``reason``, a
+        sentence for the user, ends the output of each command that was running)."""
+        await self._commands.kill_all(reason)
 
     def _remove(self) -> None:
         self._record_path.unlink(missing_ok=True)
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # Servers (node included) set SO_REUSEADDR, so a port in TIME_WAIT is free for them.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        with contextlib.suppress(OSError):
-            sock.bind(("127.0.0.1", port))
-            return True
-    return False

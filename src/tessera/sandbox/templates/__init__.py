@@ -2,6 +2,27 @@
 machine-level cache of their dependencies."""
 
 from tessera.sandbox.templates.cache import TemplateCache
-from tessera.sandbox.templates.registry import Template, get_template, template_files, templates
+from tessera.sandbox.templates.registry import (
+    PACKAGES_DIR,
+    VENV,
+    Dependencies,
+    Ecosystem,
+    Process,
+    Template,
+    get_template,
+    template_files,
+    templates,
+)
 
-__all__ = ["Template", "TemplateCache", "get_template", "template_files", "templates"]
+__all__ = [
+    "PACKAGES_DIR",
+    "VENV",
+    "Dependencies",
+    "Ecosystem",
+    "Process",
+    "Template",
+    "TemplateCache",
+    "get_template",
+    "template_files",
+    "templates",
+]

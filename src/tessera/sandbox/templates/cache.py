@@ -1,10 +1,14 @@
-"""The machine-level cache of template dependencies (``node_modules`` for ``react``).
+"""The machine-level cache of template dependencies.
 
-``warm`` installs a template's dependencies once per machine into ``{cache_dir}/{name}/``;
-sandboxes then reuse that folder instead of installing. The install runs in a temporary
-folder that replaces the cached one only when it succeeded, so an interrupted install never
-leaves a half cache. A stamp records a fingerprint of the dependency files: warming again
-is a no-op until they change. A lock file serialises warms across processes.
+``warm`` installs a template's dependency sets once per machine into ``{cache_dir}/{name}/``
+(``node_modules`` for npm packages, ``.venv`` for a Python virtual environment); sandboxes
+then reuse those folders instead of installing. The install runs in a temporary folder
+that replaces the cached one only when every set installed, so an interrupted install
+never leaves a half cache. A stamp records a fingerprint of the dependency files: warming
+again is a no-op until they change. A lock file serialises warms across processes.
+
+A virtual environment made in the temporary folder keeps working once moved: it is only
+ever run as ``.venv/bin/python`` (its scripts' ``#!`` lines name the old place).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from tessera.errors import CommandFailed, TemplateNotFound, TemplateNotReady
 from tessera.sandbox.process import ManagedProcess, spawn
-from tessera.sandbox.templates.registry import Template, get_template
+from tessera.sandbox.templates.registry import Dependencies, Ecosystem, Template, get_template
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ ProgressCallback = Callable[[str], None]
 STAMP_NAME = ".tessera-stamp.json"
 INSTALL_TIMEOUT_SECONDS = 600.0
 _LOCK_POLL_SECONDS = 0.1
+_REGISTRIES: dict[Ecosystem, str] = {"npm": "the npm registry", "pip": "PyPI"}
 
 
 class TemplateCache:
@@ -65,23 +70,35 @@ class TemplateCache:
         """True when the template's dependencies are installed for its current files."""
         template = self.template(name)
         folder = self.cache_dir / template.name
-        return (folder / template.cached_dir).is_dir() and _read_stamp(folder) == _fingerprint(
-            template
+        return all((folder / cached).is_dir() for cached in template.cached_dirs) and (
+            _read_stamp(folder) == _fingerprint(template)
         )
 
-    def node_modules(self, name: str) -> Path:
-        """The cached dependency folder; raises ``TemplateNotReady`` if it is not warm."""
+    def dependency_dirs(self, name: str) -> dict[str, Path]:
+        """The cached dependency folders, by the path each has in a sandbox
+        (``{"node_modules": …, ".venv": …}``); raises ``TemplateNotReady`` if not warm."""
         template = self.template(name)
         if not self.is_ready(name):
+            registries = " and ".join(
+                dict.fromkeys(_REGISTRIES[d.ecosystem] for d in template.dependencies)
+            )
             raise TemplateNotReady(
                 f"The {template.name} template's dependencies are not installed on this "
-                f"machine: run `tessera templates warm {template.name}` (needs the npm "
-                "registry once)."
+                f"machine: run `tessera templates warm {template.name}` (needs {registries} "
+                "once)."
             )
-        return self.cache_dir / template.name / template.cached_dir
+        folder = self.cache_dir / template.name
+        return {cached: folder / cached for cached in template.cached_dirs}
+
+    def node_modules(self, name: str) -> Path:
+        """The cached ``node_modules``; raises ``TemplateNotReady`` if it is not warm."""
+        dirs = self.dependency_dirs(name)
+        if "node_modules" not in dirs:
+            raise TemplateNotFound(f"The {name} template has no npm packages.")
+        return dirs["node_modules"]
 
     def installed_packages(self, name: str) -> set[str]:
-        """Names of the packages in the cache (``@scope/name`` for scoped ones)."""
+        """Names of the npm packages in the cache (``@scope/name`` for scoped ones)."""
         return _package_names(self.node_modules(name))
 
     async def warm(self, name: str, on_progress: ProgressCallback | None = None) -> None:
@@ -100,8 +117,9 @@ class TemplateCache:
             staging = self.cache_dir / f".{template.name}.tmp-{secrets.token_hex(4)}"
             try:
                 await asyncio.to_thread(_stage, template, staging)
-                report(f"{template.name}: {template.install_command}")
-                await _install(template, staging, report)
+                for dependencies in template.dependencies:
+                    report(f"{template.name}: {dependencies.install}")
+                    await _install(template, dependencies, staging, report)
                 await asyncio.to_thread(_write_stamp, staging, _fingerprint(template))
                 await asyncio.to_thread(_swap_in, staging, self.cache_dir / template.name)
             finally:
@@ -134,15 +152,20 @@ def _write_stamp(folder: Path, fingerprint: str) -> None:
 def _stage(template: Template, staging: Path) -> None:
     staging.mkdir(parents=True)
     for name in template.dependency_files:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template.files_dir / name, staging / name)
 
 
-async def _install(template: Template, staging: Path, report: ProgressCallback) -> None:
+async def _install(
+    template: Template, dependencies: Dependencies, staging: Path, report: ProgressCallback
+) -> None:
     # The dependency list is the template's own (trusted), so the install runs on the host,
-    # with the host's npm configuration; install scripts stay off all the same.
+    # with the host's npm and pip configuration; install scripts stay off all the same
+    # (npm --ignore-scripts, pip --only-binary).
     env = {k: v for k, v in os.environ.items() if "API_KEY" not in k.upper()}
     env["npm_config_update_notifier"] = "false"
-    cmd = template.install_command
+    env.pop("VIRTUAL_ENV", None)
+    cmd = dependencies.install
     process = await spawn(["bash", "-c", cmd], cwd=staging, env=env)
     handle = ManagedProcess(
         process,
@@ -156,7 +179,8 @@ async def _install(template: Template, staging: Path, report: ProgressCallback) 
     except CommandFailed as exc:
         raise CommandFailed(
             f"Installing the {template.name} template's dependencies failed "
-            f"(exit code {exc.exit_code}). Check that the npm registry is reachable, then run "
+            f"(exit code {exc.exit_code}). Check that {_REGISTRIES[dependencies.ecosystem]} "
+            "is reachable, then run "
             f"`tessera templates warm {template.name}` again.\n{handle.output_tail(20)}",
             exit_code=exc.exit_code,
             stdout=exc.stdout,

@@ -1,7 +1,8 @@
 """The apps the offline demo model writes: one module per kind.
 
-Each module has ``INFO`` (how the model talks about it) and ``files(spec)`` (every file
-of the app, in the order they are streamed; ``src/App.tsx`` last).
+Each module has ``INFO`` (how the model talks about it, where follow-ups find what they
+change) and ``files(spec)`` (every file of the app, in the order they are streamed; the
+file with the kind marker last: ``src/App.tsx``, or ``app.py`` for the Flask guestbook).
 """
 
 from __future__ import annotations
@@ -9,12 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import MappingProxyType
 
-from tessera.llm.offline.apps import calculator, contact, counter, kanban, notes, stopwatch, todo
+from tessera.llm.offline.apps import (
+    calculator,
+    contact,
+    counter,
+    fullstack_todo,
+    guestbook,
+    kanban,
+    notes,
+    stopwatch,
+    todo,
+)
 from tessera.llm.offline.apps.base import (
     KINDS,
+    MARKER_FILES,
     AppInfo,
     AppKind,
     AppSpec,
+    Layout,
     marker,
     read_marker,
 )
@@ -27,6 +40,8 @@ _MODULES = {
     "stopwatch": stopwatch,
     "contact": contact,
     "kanban": kanban,
+    "guestbook": guestbook,
+    "fullstack-todo": fullstack_todo,
 }
 
 INFOS: MappingProxyType[AppKind, AppInfo] = MappingProxyType(
@@ -45,9 +60,11 @@ def app_files(spec: AppSpec) -> dict[str, str]:
 __all__ = [
     "INFOS",
     "KINDS",
+    "MARKER_FILES",
     "AppInfo",
     "AppKind",
     "AppSpec",
+    "Layout",
     "app_files",
     "marker",
     "read_marker",

@@ -10,11 +10,43 @@ from typing import Literal, get_args
 
 from tessera.llm.offline.theme import Accent
 
-AppKind = Literal["todo", "counter", "notes", "calculator", "stopwatch", "contact", "kanban"]
+AppKind = Literal[
+    "todo",
+    "counter",
+    "notes",
+    "calculator",
+    "stopwatch",
+    "contact",
+    "kanban",
+    "guestbook",
+    "fullstack-todo",
+]
 KINDS: tuple[AppKind, ...] = get_args(AppKind)
 
-MARKER_PREFIX = "// Made with Tessera's offline demo model (kind: "
-_MARKER = re.compile(r"^// Made with Tessera's offline demo model \(kind: ([a-z]+)\)")
+MARKER_TEXT = "Made with Tessera's offline demo model (kind: "
+_MARKER = re.compile(r"^(?://|#) Made with Tessera's offline demo model \(kind: ([a-z-]+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where an app keeps what follow-ups change: the file starting with the kind marker,
+    the page heading (``<h1>``), the page ``<title>``, and the stylesheet whose ``:root``
+    holds the theme variables."""
+
+    marker_file: str
+    heading_file: str
+    page_file: str
+    css_file: str
+    jinja_page: bool = False
+    """The page is a Jinja template: braces in its text are written as entities."""
+
+
+REACT_LAYOUT = Layout("src/App.tsx", "src/App.tsx", "index.html", "src/App.css")
+FLASK_LAYOUT = Layout(
+    "app.py", "templates/index.html", "templates/index.html", "static/style.css", jinja_page=True
+)
+MARKER_FILES = ("src/App.tsx", "app.py")
+"""Where a generated app's marker may be, in the order they are read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +73,14 @@ class AppInfo:
     """What the app does, after "I'll build {title}, {noun} ..."."""
     tweaks: str
     """Follow-up suggestions shown after the app is written."""
+    layout: Layout = REACT_LAYOUT
+    """Where follow-ups find what they change."""
 
 
-def marker(kind: AppKind) -> str:
-    """First line of every generated ``src/App.tsx``; follow-ups read the kind from it."""
-    return f"{MARKER_PREFIX}{kind})"
+def marker(kind: AppKind, *, comment: str = "//") -> str:
+    """First line of every generated app's main file (``src/App.tsx``, or ``app.py`` with
+    ``comment="#"``); follow-ups read the kind from it."""
+    return f"{comment} {MARKER_TEXT}{kind})"
 
 
 def read_marker(app_tsx: str) -> AppKind | None:
@@ -60,7 +95,8 @@ def read_marker(app_tsx: str) -> AppKind | None:
 
 
 def jsx_text(text: str) -> str:
-    """``text`` as JSX children: HTML entities for the characters JSX gives a meaning."""
+    """``text`` as JSX children, or as text in a Jinja template: HTML entities for the
+    characters either gives a meaning (braces included)."""
     escaped = html.escape(text, quote=False)
     return escaped.replace("{", "&#123;").replace("}", "&#125;")
 

@@ -64,6 +64,8 @@ ICONS = {
     "stopwatch": "⏱️",
     "contact": "✉️",
     "kanban": "📋",
+    "guestbook": "📖",
+    "fullstack-todo": "🗄️",
 }
 
 

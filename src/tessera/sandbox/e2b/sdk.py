@@ -1,0 +1,209 @@
+"""The part of E2B's SDK Tessera uses, as protocols, and its binding to E2B's cloud.
+
+``E2BSdk`` creates, connects to, lists and kills sandboxes; what it returns follows the
+SDK's ``AsyncSandbox`` (``files``, ``commands``, ``get_host``, ``set_timeout``, ``pause``,
+``kill``). ``CloudSdk`` is the real thing (``e2b.AsyncSandbox``); ``fake.FakeE2BSdk`` is a
+stand-in with the same semantics that runs on this machine, for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol, overload
+
+from e2b import AsyncSandbox, SandboxQuery
+from e2b.sandbox.filesystem.filesystem import WriteEntry
+
+ChunkHandler = Callable[[str], Awaitable[None]]
+"""Receives output as it comes: decoded chunks, not lines."""
+
+
+class SdkEntryInfo(Protocol):
+    """``e2b.EntryInfo``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def type(self) -> Any:
+        """``e2b.FileType`` (``.value`` is "file", "dir" or "symlink") or None."""
+
+    @property
+    def size(self) -> int: ...
+
+
+class SdkFiles(Protocol):
+    """``AsyncSandbox.files``: paths are absolute paths in the sandbox."""
+
+    async def write(self, path: str, data: str | bytes) -> object: ...
+
+    async def write_files(self, files: list[WriteEntry]) -> Sequence[object]: ...
+
+    @overload
+    async def read(self, path: str, format: Literal["text"] = "text") -> str: ...
+
+    @overload
+    async def read(self, path: str, format: Literal["bytes"]) -> bytearray: ...
+
+    async def list(self, path: str, depth: int | None = 1) -> Sequence[SdkEntryInfo]: ...
+
+    async def exists(self, path: str) -> bool: ...
+
+    async def remove(self, path: str) -> None: ...
+
+    async def rename(self, old_path: str, new_path: str) -> SdkEntryInfo: ...
+
+
+class SdkCommandHandle(Protocol):
+    """``e2b.AsyncCommandHandle``: ``wait`` raises ``CommandExitException`` on a non-zero
+    exit and ``TimeoutException`` when the command's time limit passed."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    async def wait(self) -> object: ...
+
+    async def kill(self) -> bool: ...
+
+
+class SdkCommands(Protocol):
+    """``AsyncSandbox.commands``; Tessera always starts commands in the background and
+    waits on the handle, so that it knows the pid of a command it has to stop."""
+
+    async def run(
+        self,
+        cmd: str,
+        background: Literal[True],
+        envs: dict[str, str] | None = None,
+        user: Any = None,
+        cwd: str | None = None,
+        on_stdout: ChunkHandler | None = None,
+        on_stderr: ChunkHandler | None = None,
+        stdin: bool | None = None,
+        timeout: float | None = 60,  # noqa: ASYNC109 (E2B's signature)
+    ) -> SdkCommandHandle: ...
+
+
+class SdkSandboxInfo(Protocol):
+    """``e2b.SandboxInfo``."""
+
+    @property
+    def sandbox_id(self) -> str: ...
+
+    @property
+    def metadata(self) -> Mapping[str, str]: ...
+
+    @property
+    def sandbox_domain(self) -> str | None: ...
+
+    @property
+    def state(self) -> str:
+        """``running`` or ``paused`` (``e2b.SandboxState`` is a ``str`` enum)."""
+
+
+class SdkSandbox(Protocol):
+    """``e2b.AsyncSandbox``."""
+
+    @property
+    def sandbox_id(self) -> str: ...
+
+    @property
+    def files(self) -> SdkFiles: ...
+
+    @property
+    def commands(self) -> SdkCommands: ...
+
+    def get_host(self, port: int) -> str: ...
+
+    async def is_running(self) -> bool: ...
+
+    async def set_timeout(self, timeout: int) -> None: ...  # noqa: ASYNC109 (E2B's signature)
+
+    async def pause(self) -> bool: ...
+
+    async def kill(self) -> bool: ...
+
+    async def get_info(self) -> SdkSandboxInfo: ...
+
+
+class E2BSdk(Protocol):
+    """Sandboxes of one E2B account."""
+
+    async def create(
+        self,
+        template: str,
+        *,
+        timeout: int,  # noqa: ASYNC109 (E2B's signature)
+        envs: Mapping[str, str] | None,
+        metadata: Mapping[str, str],
+    ) -> SdkSandbox:
+        """A new sandbox from the E2B template ``template`` (id or name), alive for
+        ``timeout`` seconds unless ``set_timeout`` extends it."""
+
+    async def connect(self, sandbox_id: str) -> SdkSandbox:
+        """A running sandbox, or a paused one, which this resumes."""
+
+    async def list(self, metadata: Mapping[str, str] | None = None) -> Sequence[SdkSandboxInfo]:
+        """Running and paused sandboxes whose metadata includes ``metadata``."""
+
+    async def kill(self, sandbox_id: str) -> bool:
+        """Kills a sandbox by id; False when there was none."""
+
+    def url(self, host: str) -> str:
+        """The URL (no trailing slash) at which a host from ``get_host`` is reached."""
+
+
+class CloudSdk:
+    """E2B's cloud (or a self-hosted E2B at ``domain``) through ``e2b.AsyncSandbox``."""
+
+    def __init__(self, api_key: str, *, domain: str | None = None) -> None:
+        self._api_key = api_key
+        self._domain = domain
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"api_key": self._api_key}
+        if self._domain:
+            params["domain"] = self._domain
+        return params
+
+    async def create(
+        self,
+        template: str,
+        *,
+        timeout: int,  # noqa: ASYNC109 (E2B's signature)
+        envs: Mapping[str, str] | None,
+        metadata: Mapping[str, str],
+    ) -> SdkSandbox:
+        sandbox: SdkSandbox = await AsyncSandbox.create(
+            template=template,
+            timeout=timeout,
+            envs=dict(envs) if envs else None,
+            metadata=dict(metadata),
+            **self._params(),
+        )
+        return sandbox
+
+    async def connect(self, sandbox_id: str) -> SdkSandbox:
+        sandbox: SdkSandbox = await AsyncSandbox.connect(sandbox_id, **self._params())
+        return sandbox
+
+    async def list(self, metadata: Mapping[str, str] | None = None) -> Sequence[SdkSandboxInfo]:
+        query = SandboxQuery(metadata=dict(metadata)) if metadata else None
+        paginator = AsyncSandbox.list(query=query, **self._params())
+        found: list[SdkSandboxInfo] = []
+        while paginator.has_next:
+            found.extend(await paginator.next_items())
+        return found
+
+    async def kill(self, sandbox_id: str) -> bool:
+        killed: bool = await AsyncSandbox.kill(sandbox_id, **self._params())
+        return killed
+
+    def url(self, host: str) -> str:
+        return f"https://{host}"
