@@ -67,9 +67,10 @@ class Settings(BaseSettings):
         description="Domain of the E2B deployment (self-hosted E2B); default E2B's cloud.",
     )
     e2b_sandbox_timeout: float = Field(
-        default=600.0,
+        default=1200.0,
         gt=0,
-        description="Seconds an E2B sandbox lives after its last use (E2B kills it then).",
+        description="Seconds an E2B sandbox lives after its last use (E2B kills it then); "
+        "longer than the idle timeout, so that idle sandboxes are paused, not killed.",
     )
     dev_server_timeout: float = Field(
         default=60.0, gt=0, description="Seconds a dev server may take to answer."

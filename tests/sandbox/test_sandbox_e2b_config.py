@@ -37,7 +37,8 @@ def test_the_environment_chooses_e2b(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "e2b_secret_key" not in repr(settings)
     provider = create_e2b_provider(settings)
     assert isinstance(provider, E2BSandboxProvider)
-    assert (provider.domain, provider.sandbox_timeout) == ("e2b.example", 600)
+    assert (provider.domain, provider.sandbox_timeout) == ("e2b.example", 1200)
+    assert provider.sandbox_timeout > settings.sandbox_idle_timeout
     assert provider.templates["react"] == "tessera-react"
     assert isinstance(provider._sdk, CloudSdk)
 
