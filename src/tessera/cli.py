@@ -56,8 +56,8 @@ def serve(
     except TesseraError as exc:
         console.print(f"[red]{exc.message}[/]")
         raise typer.Exit(1) from None
-    if settings.sandbox == "local" and not _warm_quietly(settings, console):
-        console.print("[yellow]The react template is not cached; previews will fail.[/]")
+    if settings.sandbox == "local":
+        _warm_quietly(settings, console)
     console.print(f"Tessera is running at [bold]http://{settings.host}:{settings.port}/[/]")
     console.print(
         f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}   "
@@ -66,19 +66,22 @@ def serve(
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
-def _warm_quietly(settings: Settings, console: Console) -> bool:
-    from tessera.sandbox.templates import TemplateCache
+def _warm_quietly(settings: Settings, console: Console) -> None:
+    """Prepares the templates whose dependencies are not cached yet (once per machine)."""
+    from tessera.sandbox.templates import TemplateCache, templates
 
     cache = TemplateCache(settings.templates_cache_dir)
-    if cache.is_ready("react"):
-        return True
-    with console.status("Preparing the react template (npm install, once per machine)..."):
-        try:
-            asyncio.run(cache.warm("react"))
-        except Exception as exc:  # report and go on: the server itself can still start
-            console.print(f"[red]Could not prepare the react template: {exc}[/]")
-            return False
-    return True
+    for name in templates():
+        if cache.is_ready(name):
+            continue
+        with console.status(f"Preparing the {name} template (once per machine)..."):
+            try:
+                asyncio.run(cache.warm(name))
+            except Exception as exc:  # report and go on: the server itself can still start
+                console.print(
+                    f"[yellow]Could not prepare the {name} template ({exc}); "
+                    f"its apps will not start until `tessera templates warm` succeeds.[/]"
+                )
 
 
 @cli.command()

@@ -50,7 +50,7 @@ def start_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Run
         "TESSERA_PORT": str(port),
         "TESSERA_DATA_DIR": str(data_dir),
         "TESSERA_CACHE_DIR": str(test_cache_root()),
-        "TESSERA_OFFLINE_PACE": "0.3",
+        "TESSERA_OFFLINE_PACE": "0.5",
         "TESSERA_LLM_PROVIDER": "offline",
         **(env_extra or {}),
     }

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import FrameLocator, Page, expect
 
 from tests.e2e.conftest import RunningServer
 from tests.e2e.editor_support import open_in_editor, preview, replace_in_editor, warm_templates
@@ -21,6 +22,22 @@ PROMPT = "Create a Flask guestbook called Visitor Book"
 def python_template() -> Iterator[None]:
     warm_templates("python")
     yield
+
+
+def mark_page(app: FrameLocator) -> None:
+    app.locator("body").evaluate("() => { window.__old_page = true }")
+
+
+def wait_for_new_page(page: Page, app: FrameLocator) -> None:
+    """Waits until the preview shows a newly loaded page (the marked one is gone)."""
+    for _ in range(100):
+        try:
+            if not app.locator("body").evaluate("() => window.__old_page === true"):
+                return
+        except PlaywrightError:
+            pass  # the frame is navigating
+        page.wait_for_timeout(100)
+    raise AssertionError("the preview was not reloaded after the deploy")
 
 
 def test_prompt_to_flask_guestbook(page: Page, server: RunningServer) -> None:
@@ -52,23 +69,25 @@ def test_prompt_to_flask_guestbook(page: Page, server: RunningServer) -> None:
         timeout=10_000
     )
 
-    # A hand edit of the page template is deployed by auto-deploy; Flask serves it on the
-    # next request (it has no hot reload), so the preview shows it after a reload.
+    # A hand edit of the page template is deployed by auto-deploy; Flask has no hot reload,
+    # so Tessera reloads the preview by itself (a marker on the old page disappears).
+    mark_page(app)
     open_in_editor(page, "templates/index.html", "<h1>Visitor Book</h1>")
     replace_in_editor(page, "<h1>Visitor Book</h1>", "<h1>Signed by hand</h1>")
     item = page.locator("[data-testid=file-item][data-path='templates/index.html']")
     expect(item).to_have_attribute("data-dirty", "true")
     expect(item).to_have_attribute("data-dirty", "false", timeout=10_000)
-    page.get_by_test_id("reload-preview").click()
+    wait_for_new_page(page, app)
     expect(app.locator("h1")).to_have_text("Signed by hand", timeout=10_000)
     expect(app.locator(".entry-name")).to_have_text(["Ada"])
 
     # A hand edit of the Python code restarts the server with the new code.
+    mark_page(app)
     open_in_editor(page, "app.py", "MAX_NAME = 60")
     replace_in_editor(page, "MAX_NAME = 60", "MAX_NAME = 3")
     item = page.locator("[data-testid=file-item][data-path='app.py']")
     expect(item).to_have_attribute("data-dirty", "false", timeout=10_000)
-    page.get_by_test_id("reload-preview").click()
+    wait_for_new_page(page, app)
     app.get_by_placeholder("Your name").fill("Grace Hopper")
     app.get_by_placeholder("Write a message…").fill("Short names only")
     app.get_by_role("button", name="Sign the guestbook").click()

@@ -79,8 +79,10 @@ def test_prompt_to_live_editable_todo_app(page: Page, server: RunningServer) -> 
     expect(page.locator("[data-testid=message][data-role=assistant]").first).not_to_be_empty()
     expect(page.get_by_test_id("status")).to_contain_text("ready", timeout=30_000)
     samples = page.evaluate("() => window.__samples")
-    app_lengths = sorted({s["length"] for s in samples if s["path"] == "src/App.tsx"})
-    assert len(app_lengths) >= 3, f"App.tsx did not visibly grow: {app_lengths}"
+    lengths = {s["length"] for s in samples if s["path"] == "src/App.tsx"}
+    assert lengths, "App.tsx was never shown in the editor"
+    partial = sorted(length for length in lengths if length < max(lengths))
+    assert len(partial) >= 2, f"App.tsx did not visibly grow: {partial} < {max(lengths)}"
     assert any("generating" in s["status"] for s in samples)
     app = preview(page)
     expect(app.locator("h1")).to_be_visible(timeout=15_000)

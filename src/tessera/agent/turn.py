@@ -19,6 +19,7 @@ from tessera.events import CustomName, Step
 from tessera.llm.base import ChatMessage, CompletionRequest, ProjectContext, Provider, StreamEnd
 from tessera.protocol import actions as act
 from tessera.protocol.parser import StreamParser
+from tessera.sandbox.detect import detect_app_type
 from tessera.sandbox.manager import SandboxManager
 from tessera.store import Store
 
@@ -69,7 +70,7 @@ class Agent:
             yield events.text_end(state.message_id)
         yield events.step_finished(Step.GENERATING)
 
-        async for event in self._save(project_id, prompt, state, failure):
+        async for event in self._save(project_id, project.template, prompt, state, failure):
             yield event
         if failure is not None:
             early.cancel()
@@ -174,7 +175,12 @@ class Agent:
             yield events.custom(CustomName.ACTION_ERROR, path=path, message=exc.message)
 
     async def _save(
-        self, project_id: str, prompt: str, state: _TurnState, failure: TesseraError | None
+        self,
+        project_id: str,
+        project_template: str,
+        prompt: str,
+        state: _TurnState,
+        failure: TesseraError | None,
     ) -> AsyncIterator[BaseEvent]:
         """One version for the turn's changes (partial work too), then the assistant message."""
         yield events.step_started(Step.SAVING)
@@ -193,6 +199,9 @@ class Agent:
                 message=version.message,
                 kind=version.kind,
             )
+        template = detect_app_type(state.workspace.files)
+        if state.workspace.files and template != project_template:
+            await self.store.update_project(project_id, template=template)
         answer = "".join(state.chat).strip()
         if failure is not None:
             answer = f"{answer}\n\n{failure.message}".strip()
@@ -234,6 +243,7 @@ class Agent:
             sandbox_url=deployment.sandbox_url,
             status=deployment.status,
             files=deployment.files,
+            reload=deployment.reload,
         )
         yield events.custom(
             CustomName.E2B_PREVIEW,

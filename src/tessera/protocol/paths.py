@@ -19,7 +19,9 @@ MAX_SEGMENT_BYTES = 255
 MAX_PATH_BYTES = 1024
 """The longest path Tessera accepts (UTF-8 bytes, after normalisation)."""
 
-FORBIDDEN_SEGMENTS = frozenset({".git", "node_modules"})
+FORBIDDEN_SEGMENTS = frozenset(
+    {".git", "node_modules", ".venv", ".tessera-packages", "__pycache__"}
+)
 """Folders a model may never write into (compared case-insensitively)."""
 
 _SHOWN_CHARS = 80

@@ -15,7 +15,9 @@ class Deployment:
     ``sandbox_url`` is the origin of the app's dev server, ``preview_url`` the page to load
     (``Sandbox.preview_url``: ``http://{port}-{sandbox_id}.{preview_domain}/`` through
     Tessera's preview proxy, ``https://{port}-{sandbox_id}.e2b.app/`` on E2B); ``files`` the
-    paths written or removed by this deployment; ``log`` the sandbox's output lines during it.
+    paths written or removed by this deployment; ``log`` the sandbox's output lines during it;
+    ``reload`` whether an open preview must be reloaded to show them (the preview's server
+    has no hot reload, as Flask's pages).
     """
 
     sandbox_id: str
@@ -25,6 +27,7 @@ class Deployment:
     files: list[str] = field(default_factory=list)
     error: str | None = None
     log: str = ""
+    reload: bool = False
 
     @property
     def ready(self) -> bool:
@@ -40,4 +43,5 @@ class Deployment:
             "files": list(self.files),
             "error": self.error,
             "log": self.log,
+            "reload": self.reload,
         }

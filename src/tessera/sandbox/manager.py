@@ -458,6 +458,7 @@ class SandboxManager:
             files=list(state.files),
             error=state.error,
             log=log,
+            reload=bool(state.files) and not state.template.preview.hot_reload,
         )
 
 

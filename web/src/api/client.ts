@@ -59,6 +59,8 @@ export interface Deployment {
   files: string[]
   error: string | null
   log: string
+  /** The preview's server has no hot reload: an open preview must reload to show the change. */
+  reload?: boolean
 }
 
 export interface ServerConfig {

@@ -71,6 +71,7 @@ export interface CustomValues {
     status: DeploymentStatus
     files?: string[]
     error?: string | null
+    reload?: boolean
   }
   e2b_preview: { sandbox_id: string; preview_url: string; ready: boolean }
   sandbox_log: { line: string }

@@ -149,3 +149,15 @@ test('a stream that arrives while a file loads wins over the loaded content', ()
 test('history messages keep only the chat answer', () => {
   assert.equal(chatText('Done.\n<tessera-file path="a.ts">x</tessera-file>\n<tessera-delete path="b.ts"/>'), 'Done.')
 })
+
+test('a deploy to a server without hot reload reloads the preview once', () => {
+  const url = 'http://5000-s1.localhost:8000'
+  let s = run(initialState, { type: 'loaded', project }, { type: 'preview', deployment: deployment(url) })
+  const key = s.preview.reloadKey
+  s = run(s, { type: 'deployed', sent: {}, deployment: { ...deployment(url), reload: true } })
+  assert.equal(s.preview.reloadKey, key + 1)
+  s = run(s, custom('e2b_deployment', { sandbox_id: 's1', preview_url: url, status: 'ready', reload: true }))
+  assert.equal(s.preview.reloadKey, key + 2)
+  s = run(s, custom('e2b_deployment', { sandbox_id: 's1', preview_url: url, status: 'ready', reload: false }))
+  assert.equal(s.preview.reloadKey, key + 2)
+})

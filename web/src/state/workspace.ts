@@ -171,9 +171,11 @@ function previewFromDeployment(preview: PreviewState, d: Deployment): PreviewSta
     return { ...preview, status: 'error', url, error: d.error ?? 'the preview failed to start' }
   }
   if (d.status === 'ready' || d.ready) {
-    // Same URL as shown: leave the iframe alone (the dev server hot-reloads it).
+    // Same URL as shown: leave the iframe alone (the dev server hot-reloads it), unless
+    // the server has no hot reload (Flask), when the page is reloaded to show the change.
     const src = url && url !== preview.src ? url : preview.src
-    return { ...preview, status: url ? 'ready' : 'starting', url, src, error: null }
+    const reloadKey = d.reload && src === preview.src ? preview.reloadKey + 1 : preview.reloadKey
+    return { ...preview, status: url ? 'ready' : 'starting', url, src, reloadKey, error: null }
   }
   return { ...preview, status: 'starting', url, error: null }
 }
@@ -327,7 +329,8 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
         return { ...state, preview: { ...state.preview, status: 'error', error: v.error ?? 'the sandbox failed to start' } }
       }
       const url = v.preview_url ?? state.preview.url
-      return { ...state, preview: { ...state.preview, url, status: v.status === 'ready' && url ? 'ready' : 'starting' } }
+      const reloadKey = v.reload && url === state.preview.src ? state.preview.reloadKey + 1 : state.preview.reloadKey
+      return { ...state, preview: { ...state.preview, url, reloadKey, status: v.status === 'ready' && url ? 'ready' : 'starting' } }
     }
     case 'e2b_preview': {
       const { preview_url: url, ready } = event.value

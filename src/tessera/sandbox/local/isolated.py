@@ -370,9 +370,7 @@ class IsolatedRuntime:
         except BaseException:
             control.close()
             raise
-        namespace = Namespace(
-            handle, init_pid=init_pid, control=control, user=self._backend.user
-        )
+        namespace = Namespace(handle, init_pid=init_pid, control=control, user=self._backend.user)
         for port in sorted(self._ports):
             await self._listen(namespace, port)
         self._watch = LimitWatch(

@@ -94,7 +94,9 @@ class Process:
     ``errors_are_answers`` (a Python app's own errors are shown in the preview, not waited
     out). A change of a project file matching one of ``restart_on`` (``fnmatch`` patterns,
     ``*`` crossing folders) restarts the process; so does an install into one of the
-    dependency folders it ``uses``. Anything else reaches it by hot reload.
+    dependency folders it ``uses``. Anything else reaches it by hot reload, when it has
+    one (``hot_reload``); a page served by a process without it must be reloaded to show
+    a change.
     """
 
     name: str
@@ -107,6 +109,7 @@ class Process:
     errors_are_answers: bool = False
     restart_on: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+    hot_reload: bool = True
 
     def command(self, ports: Mapping[str, int]) -> str:
         """The shell command, given every process's port (this one's included)."""
@@ -198,6 +201,7 @@ def _registry() -> dict[str, Template]:
                 errors_are_answers=True,
                 restart_on=("*.py",),
                 uses=(VENV,),
+                hot_reload=False,
             ),
         ),
         dependencies=(
