@@ -66,6 +66,8 @@ export interface Deployment {
 export interface ServerConfig {
   llm: LlmInfo
   sandbox: string
+  /** "none": local sandboxes run without isolation, and the UI says so. */
+  isolation?: 'bubblewrap' | 'none' | 'e2b'
   version: string
 }
 
