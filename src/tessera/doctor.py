@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass
 
 from tessera.config import Settings
+from tessera.sandbox.local.diagnose import diagnose
 from tessera.sandbox.templates import TemplateCache, templates
 
 
@@ -68,6 +69,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         )
     )
     checks.append(_llm_check(settings))
+    checks += [Check(f.name, f.ok, f.detail, f.fix) for f in await diagnose(settings)]
     cache = TemplateCache(settings.templates_cache_dir)
     for name in templates():
         ready = cache.is_ready(name)

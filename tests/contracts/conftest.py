@@ -12,13 +12,13 @@ from sandbox_contract_kit import ProviderKit, host_process_alive, processes_in
 from tessera.sandbox.base import Sandbox, SandboxProvider
 from tessera.sandbox.local import LocalSandboxProvider
 from tessera.sandbox.local.isolation import Isolation
+from tessera.sandbox.templates import TemplateCache
 from tests.security.security_support import (
     alive_under,
     processes_under,
     remove_cgroup_parent,
     unique_cgroup_parent,
 )
-from tessera.sandbox.templates import TemplateCache
 
 PREVIEW_DOMAIN = "localhost:8000"
 

@@ -8,12 +8,22 @@ other sandboxes run on the machine.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
+from tessera.sandbox.local.limits import MIB, SandboxLimits
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+LIMITS = SandboxLimits(memory_bytes=128 * MIB, processes=64, cpus=1.0, disk_bytes=64 * MIB)
+"""Small limits keep the attacks fast."""
 CONTROLLERS = ("memory", "pids", "cpu", "cpuacct", "freezer")
 
 
@@ -93,3 +103,58 @@ def remove_cgroup_parent(parent: str) -> list[str]:
         if not left:
             folder.rmdir()
     return left
+
+
+# --- a running Tessera, watched ------------------------------------------------------
+@dataclass
+class Tessera:
+    url: str
+    port: int
+    data_dir: Path
+
+
+@dataclass
+class Health:
+    """Latencies of Tessera's health endpoint, asked every 50 ms."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def report(self, attack: str) -> str:
+        if not self.latencies:
+            return f"{attack}: no answer"
+        ms = sorted(1000 * x for x in self.latencies)
+        return (
+            f"{attack}: health answered {len(ms)} times during the attack, median "
+            f"{statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms"
+        )
+
+
+@contextlib.asynccontextmanager
+async def watched(tessera: Tessera, attack: str) -> AsyncIterator[Health]:
+    """Asks ``GET /api/health`` every 50 ms for the duration of the block; afterwards it
+    must have answered every time (and at least once)."""
+    health = Health()
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
+            while True:
+                started = time.perf_counter()
+                try:
+                    answer = await client.get(f"{tessera.url}/api/health")
+                    assert answer.json() == {"status": "ok"}
+                    health.latencies.append(time.perf_counter() - started)
+                except (httpx.HTTPError, AssertionError, ValueError) as exc:
+                    health.failures.append(repr(exc))
+                await asyncio.sleep(0.05)
+
+    task = asyncio.create_task(probe())
+    try:
+        yield health
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    print("\n" + health.report(attack))
+    assert health.failures == [], health.failures
+    assert health.latencies, "the health endpoint never answered"

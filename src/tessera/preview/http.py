@@ -51,9 +51,9 @@ async def forward_http(
     rewrite_html: HtmlRewriter | None = None,
 ) -> None:
     """Sends the request to ``upstream`` (``http://host:port``, or ``unix:/path.sock`` for a
-    sandbox's socket) and streams the answer back; answers 502 when the upstream cannot be reached. Uncompressed HTML pages pass
-    through ``rewrite_html`` when it is given (page navigations are asked for without
-    compression so that they can be)."""
+    sandbox's socket) and streams the answer back; answers 502 when the upstream cannot be
+    reached. Uncompressed HTML pages pass through ``rewrite_html`` when it is given (page
+    navigations are asked for without compression so that they can be)."""
     raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     drop: tuple[bytes, ...] = _DROP_FROM_REQUEST
     if rewrite_html is not None and _asks_for_html(scope, raw_headers):

@@ -71,6 +71,10 @@ class CgroupLimiter(Protocol):
     def create(self, name: str, limits: SandboxLimits) -> SandboxCgroup:
         """The group called ``name`` (made, or taken over), with ``limits`` written."""
 
+    def group(self, name: str) -> SandboxCgroup:
+        """The group called ``name`` as it is (it may not exist: ``remove`` then does
+        nothing)."""
+
     def stale(self) -> list[str]:
         """Names of the groups under the parent (left by an earlier run when unused)."""
 
@@ -174,8 +178,11 @@ class V1Limiter:
         self._controllers = controllers
         self._parent = parent
 
+    def group(self, name: str) -> V1Cgroup:
+        return V1Cgroup({c: mount / self._parent / name for c, mount in self._controllers.items()})
+
     def create(self, name: str, limits: SandboxLimits) -> V1Cgroup:
-        dirs = {c: mount / self._parent / name for c, mount in self._controllers.items()}
+        dirs = self.group(name).dirs
         for folder in dirs.values():
             folder.mkdir(parents=True, exist_ok=True)
         memory = dirs["memory"]
@@ -264,6 +271,9 @@ class V2Limiter:
     def __init__(self, root: Path, parent: str) -> None:
         self._root = root
         self._parent = parent
+
+    def group(self, name: str) -> V2Cgroup:
+        return V2Cgroup(self._root / self._parent / name)
 
     def create(self, name: str, limits: SandboxLimits) -> V2Cgroup:
         parent = self._root / self._parent

@@ -42,6 +42,7 @@ from pathlib import Path
 from tessera.errors import CommandFailed, SandboxError
 from tessera.sandbox.base import OutputCallback
 from tessera.sandbox.local.cgroups import CGROUP_ROOT, CgroupLimiter, SandboxCgroup, detect
+from tessera.sandbox.local.firewall import shield_loopback
 from tessera.sandbox.local.isolation import Isolation, sandbox_env, start
 from tessera.sandbox.local.layout import (
     HOME,
@@ -62,6 +63,7 @@ from tessera.sandbox.local.namespace import (
     wait_ready,
 )
 from tessera.sandbox.local.plain import free_port, is_free
+from tessera.sandbox.local.probe import bubblewrap_problem
 from tessera.sandbox.local.users import SandboxUser, ensure_user
 from tessera.sandbox.process import ExitExplainer, ManagedProcess
 from tessera.sandbox.upstream import unix_upstream
@@ -144,45 +146,28 @@ async def prepare(options: Isolation, root_dir: Path) -> Backend:
         options=options,
     )
     await _probe(backend)
+    if user.dedicated:
+        log.info("sandbox network: %s", await shield_loopback(user.uid))
     return backend
 
 
 async def _probe(backend: Backend) -> None:
-    """Runs ``true`` in a minimal sandbox as the sandbox's user."""
-    layout_options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
-    if not backend.user.dedicated:
-        layout_options.append("--unshare-user")
-    argv = [
-        backend.bwrap,
-        *layout_options,
-        "--die-with-parent",
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        *[x for name in ("bin", "lib", "lib64") for x in ("--symlink", f"usr/{name}", f"/{name}")],
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--",
-        *drop_privileges(backend.user),
-        "/usr/bin/true",
-    ]
-    process = await start(argv, cwd=Path("/"), env={"PATH": PATH})
-    handle = ManagedProcess(process, cmd="bwrap (probe)", timeout=30)
-    try:
-        await handle.wait()
-    except SandboxError:
+    problem = await bubblewrap_problem(backend.bwrap, backend.user)
+    if problem is not None:
         raise _cannot_isolate(
-            f"bubblewrap fails ({handle.output_tail(3).strip() or 'no output'})",
-            "Allow unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`)"
-            if not backend.user.dedicated
-            else "Check that bubblewrap runs as root here",
-        ) from None
+            f"bubblewrap fails ({problem})",
+            "Check that bubblewrap runs as root here"
+            if backend.user.dedicated
+            else "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+        )
 
 
 def _make_private_dir(folder: Path, mode: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+        raise SandboxError(
+            f"{folder} belongs to another user; remove it so that Tessera can make its own."
+        )
     folder.chmod(mode)
 
 
@@ -194,10 +179,9 @@ def shared_now(folder: Path, dependencies: Mapping[str, Path]) -> dict[str, Path
         place = folder / target
         if place.is_symlink() or (place.exists() and not place.is_dir()):
             continue
-        with contextlib.suppress(FileNotFoundError):
-            with os.scandir(place) as entries:
-                if next(entries, None) is not None:
-                    continue
+        with contextlib.suppress(FileNotFoundError), os.scandir(place) as entries:
+            if next(entries, None) is not None:
+                continue
         shared[target] = cached
     return shared
 
@@ -303,22 +287,34 @@ class IsolatedRuntime:
         return (user.uid, user.gid) if user.dedicated else None
 
     async def end_all(self, handles: Sequence[ManagedProcess]) -> None:
-        if self._watch is not None:
-            watch, self._watch = self._watch, None
-            await watch.stop()
-        if self._cgroup is not None:
-            await self._kill_group(self._cgroup)
-        if self._namespace is not None:
-            namespace, self._namespace = self._namespace, None
-            await namespace.kill()
-        await asyncio.gather(*(handle.kill() for handle in handles))
+        # Under the lock: no command can start the sandbox again (into the control group
+        # being emptied) before everything of it has ended.
+        async with self._lock:
+            if self._watch is not None:
+                watch, self._watch = self._watch, None
+                await watch.stop()
+            if self._cgroup is not None:
+                await self._kill_group(self._cgroup)
+            if self._namespace is not None:
+                namespace, self._namespace = self._namespace, None
+                await namespace.kill()
+            await asyncio.gather(*(handle.kill() for handle in handles))
 
     async def remove(self) -> None:
+        """Removes the sandbox's control group and socket folder (also those an earlier
+        run of Tessera left, when this one never started the sandbox)."""
+        limiter = self._backend.limiter
+        if self._cgroup is None and limiter is not None:
+            self._cgroup = limiter.group(self._id)
         if self._cgroup is not None:
             cgroup, self._cgroup = self._cgroup, None
             loop = asyncio.get_running_loop()
             deadline = loop.time() + _KILL_WAIT_SECONDS
-            while not await asyncio.to_thread(cgroup.remove) and loop.time() < deadline:
+            # Removable once the kernel has finished tearing the processes down.
+            while not await asyncio.to_thread(cgroup.remove):
+                if loop.time() >= deadline:
+                    log.warning("the control group of sandbox %s could not be removed", self._id)
+                    break
                 await asyncio.sleep(_POLL_SECONDS)
         await asyncio.to_thread(shutil.rmtree, self._socket_dir, True)
 

@@ -54,7 +54,7 @@ class Isolation:
     user: str = DEFAULT_USER
     cgroup_parent: str = DEFAULT_PARENT
     socket_dir: Path | None = None
-    check_interval: float = 0.5
+    check_interval: float = 0.25
     disk_interval: float = 2.0
 
     @classmethod

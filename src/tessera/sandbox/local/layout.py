@@ -83,13 +83,18 @@ def writable_inside(target: str) -> tuple[str, ...]:
 def write_identity_files(folder: Path, user: SandboxUser) -> None:
     """The generated ``/etc`` files of every sandbox: one account, ``user``, at ``HOME``."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {
-        "passwd": (
+    if user.dedicated:
+        accounts = (
             "root:x:0:0:root:/root:/usr/sbin/nologin\n"
             f"user:x:{user.uid}:{user.gid}:Sandbox user:{HOME}:/bin/bash\n"
-            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-        ),
-        "group": f"root:x:0:\nuser:x:{user.gid}:\nnogroup:x:65534:\n",
+        )
+        groups = f"root:x:0:\nuser:x:{user.gid}:\n"
+    else:  # Tessera's own user, root in the sandbox's user namespace
+        accounts = f"root:x:0:0:Sandbox user:{HOME}:/bin/bash\n"
+        groups = "root:x:0:\n"
+    files = {
+        "passwd": accounts + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+        "group": groups + "nogroup:x:65534:\n",
         "hosts": (
             f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n"
             "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -132,7 +137,10 @@ def bwrap_options(layout: Layout) -> list[str]:
     size = str(layout.memory_bytes)
     options = ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
     if layout.user_namespace:
-        options += ["--unshare-user", "--disable-userns"]
+        # Root inside (mapped to Tessera's user, no capabilities left to its commands):
+        # any other uid, or --disable-userns, would put the sandbox in a nested user
+        # namespace, which commands entering with nsenter could not use to join the rest.
+        options += ["--unshare-user", "--uid", "0", "--gid", "0"]
     if not layout.network:
         options.append("--unshare-net")
     options += ["--die-with-parent", "--new-session", "--hostname", HOSTNAME]
@@ -162,14 +170,15 @@ def bwrap_options(layout: Layout) -> list[str]:
 
 
 def drop_privileges(user: SandboxUser) -> list[str]:
-    """The command prefix that becomes ``user`` for good (no capabilities, no way back)."""
-    if not user.dedicated:
-        return []
+    """The command prefix that becomes ``user`` for good (no capabilities, no way back).
+    Without a user of its own (Tessera is not root) the sandbox keeps Tessera's user,
+    root inside its user namespace, with every capability dropped all the same."""
+    identity = (
+        [f"--reuid={user.uid}", f"--regid={user.gid}", "--clear-groups"] if user.dedicated else []
+    )
     return [
         SETPRIV,
-        f"--reuid={user.uid}",
-        f"--regid={user.gid}",
-        "--clear-groups",
+        *identity,
         "--no-new-privs",
         "--inh-caps=-all",
         "--bounding-set=-all",

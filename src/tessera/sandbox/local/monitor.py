@@ -1,8 +1,10 @@
 """Watching a running sandbox for limits the kernel does not enforce by itself.
 
 The kernel enforces the memory and CPU limits and refuses forks past the process limit;
-this watch stops a sandbox that keeps hitting the process limit (a fork bomb) and one
-whose files grow past the disk limit (single files are capped by ``RLIMIT_FSIZE``). It
+this watch stops a sandbox that hits the process limit (a fork bomb) and one whose files
+grow past the disk limit (single files are capped by ``RLIMIT_FSIZE``). A sandbox already
+past the disk limit when its processes start may run (to clean up) as long as its files do
+not grow. It
 checks every ``interval`` seconds: the process-limit counter each time, the disk usage
 every ``disk_interval`` seconds or sooner when the file system holding the sandbox grew
 by ``DISK_TRIGGER_BYTES`` since the last walk (one cheap ``statvfs``), so that a fast
@@ -52,6 +54,7 @@ class LimitWatch:
         self._fork_failures = 0
         self._walked_at = 0.0
         self._filesystem_at_walk: int | None = None
+        self._used = 0
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -66,8 +69,7 @@ class LimitWatch:
                 await task
 
     async def _run(self) -> None:
-        if self._cgroup is not None:
-            self._fork_failures = await asyncio.to_thread(self._cgroup.process_limit_hits)
+        await asyncio.to_thread(self._baseline)
         while True:
             await asyncio.sleep(self._interval)
             try:
@@ -78,6 +80,13 @@ class LimitWatch:
             if breach is not None:
                 await self._on_breach(breach)
                 return
+
+    def _baseline(self) -> None:
+        if self._cgroup is not None:
+            self._fork_failures = self._cgroup.process_limit_hits()
+        self._used = used_bytes(self._folder, self._uid)
+        self._walked_at = time.monotonic()
+        self._filesystem_at_walk = filesystem_used(self._folder)
 
     def check(self) -> Breach | None:
         """One look (blocking): the limit the sandbox went past, or None."""
@@ -93,6 +102,7 @@ class LimitWatch:
         )
         if grew or now - self._walked_at >= self._disk_interval:
             self._walked_at, self._filesystem_at_walk = now, in_use
-            if used_bytes(self._folder, self._uid) > self._limits.disk_bytes:
+            previous, self._used = self._used, used_bytes(self._folder, self._uid)
+            if self._used > self._limits.disk_bytes and self._used > previous:
                 return Breach.DISK
         return None

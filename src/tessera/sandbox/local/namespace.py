@@ -82,10 +82,10 @@ class Namespace:
         """The command prefix that runs a program inside, as the sandbox's user, in
         ``workdir`` (a path inside the sandbox)."""
         namespaces = ["-m", "-u", "-i", "-n", "-p"]
-        if Path(f"/proc/{self.init_pid}/ns/cgroup").exists():
-            namespaces.append("-C")
         if not self.user.dedicated:  # built in a user namespace of Tessera's user
             namespaces = ["-U", "--preserve-credentials", *namespaces]
+        elif Path(f"/proc/{self.init_pid}/ns/cgroup").exists():
+            namespaces.append("-C")
         return [
             _NSENTER,
             "-t",
@@ -127,19 +127,17 @@ def bridge_command(user: SandboxUser, control_fd: int) -> list[str]:
 
 
 async def read_info(fd: int, process: ManagedProcess) -> int:
-    """The host pid of the sandbox's init, from bubblewrap's ``--info-fd`` (read end)."""
-    loop = asyncio.get_running_loop()
-    chunks: list[bytes] = []
+    """The host pid of the sandbox's init, from bubblewrap's ``--info-fd`` (read end;
+    closed here). Bubblewrap writes it once the namespaces exist and then closes its end;
+    a bubblewrap that fails closes it with nothing written."""
+    reading = asyncio.ensure_future(asyncio.to_thread(_read_to_end, fd))
     try:
-        async with asyncio.timeout(START_TIMEOUT_SECONDS):
-            while chunk := await loop.run_in_executor(None, os.read, fd, 4096):
-                chunks.append(chunk)
+        data = await asyncio.wait_for(asyncio.shield(reading), START_TIMEOUT_SECONDS)
     except TimeoutError:
-        pass
-    finally:
-        os.close(fd)
+        await process.kill()  # its end of the pipe closes: the read returns
+        data = await reading
     try:
-        pid = json.loads(b"".join(chunks))["child-pid"]
+        pid = json.loads(data)["child-pid"]
     except (ValueError, KeyError, TypeError):
         await process.kill()
         raise SandboxError(
@@ -147,6 +145,16 @@ async def read_info(fd: int, process: ManagedProcess) -> int:
             f"{process.output_tail(5).strip() or 'no output'}. Run `tessera doctor`."
         ) from None
     return int(pid)
+
+
+def _read_to_end(fd: int) -> bytes:
+    chunks: list[bytes] = []
+    try:
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 async def wait_ready(control: Control, process: ManagedProcess) -> None:
@@ -158,6 +166,6 @@ async def wait_ready(control: Control, process: ManagedProcess) -> None:
     if answer != "pong":
         await process.kill()
         raise SandboxError(
-            "The sandbox's forwarder did not start: "
+            f"The sandbox's forwarder did not start (exit code {process.exit_code}): "
             f"{process.output_tail(5).strip() or 'no output'}. Check that {PYTHON} exists."
         )

@@ -70,6 +70,7 @@ class LocalSandboxProvider:
         self.cache = cache
         self.preview_domain = preview_domain
         self.isolation = isolation or Isolation(mode="none")
+        self._warn_unisolated = isolation is not None and not self.isolated
         self._sandboxes: dict[str, LocalSandbox] = {}
         self._backend: Backend | None = None
         self._backend_lock = asyncio.Lock()
@@ -82,6 +83,13 @@ class LocalSandboxProvider:
         """What isolated sandboxes share (prepared on first use; None when unisolated).
         Raises ``SandboxError`` naming the fix when sandboxes cannot be isolated here."""
         if not self.isolated:
+            if self._warn_unisolated:
+                self._warn_unisolated = False
+                log.warning(
+                    "sandboxes run WITHOUT isolation (TESSERA_SANDBOX_ISOLATION=none): "
+                    "generated code runs as Tessera's user, with this machine's files and "
+                    "network; use it for trusted code only"
+                )
             return None
         async with self._backend_lock:
             if self._backend is None:
