@@ -76,8 +76,10 @@ async def test_starter_app_becomes_ready(manager: SandboxManager) -> None:
     as_dict = deployment.to_dict()
     assert as_dict["ready"] is True and as_dict["status"] == "ready"
     assert set(as_dict) == {
-        "sandbox_id", "sandbox_url", "preview_url", "status", "ready", "files", "error", "log"
+        "sandbox_id", "sandbox_url", "preview_url", "status", "ready", "files", "error", "log",
+        "reload",
     }  # fmt: skip
+    assert as_dict["reload"] is False  # Vite hot-reloads: an open preview needs no reload
     page = await get(await upstream_of(manager, deployment))
     assert page.status_code == 200
     assert '<div id="root">' in page.text
