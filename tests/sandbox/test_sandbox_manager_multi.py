@@ -85,6 +85,7 @@ async def test_python_edits_restart_and_page_edits_do_not(
     # A template is read afresh on the next request: no restart.
     second = await manager.deploy("p1", flask_files(heading="Edited heading"))
     assert second.files == ["templates/index.html"]
+    assert second.reload is True  # Flask has no hot reload: an open preview must reload
     assert pids_by_role(sandbox)["flask"] == flask_pid
     assert "<h1>Edited heading</h1>" in (await get(upstream)).text
 
