@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sandbox_test_support import poll, tree_digest
 
-from tessera.errors import InvalidPath, SandboxError
+from tessera.errors import DevServerFailed, InvalidPath, SandboxError
 from tessera.sandbox import upstream
 from tessera.sandbox.base import CommandResult
 from tessera.sandbox.local import LocalSandbox, LocalSandboxProvider
@@ -25,6 +25,8 @@ from tessera.sandbox.local.isolated import IsolatedRuntime, default_socket_root
 from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.local.limits import MIB, SandboxLimits
 from tessera.sandbox.local.users import ensure_user
+from tessera.sandbox.process import ManagedProcess
+from tessera.sandbox.readiness import wait_until_answering
 from tessera.sandbox.templates import TemplateCache
 from tests.security.security_support import (
     CGROUP_ROOT,
@@ -373,3 +375,49 @@ def _remove_leftovers(parent: str, root: Path) -> None:
             if group.is_dir():
                 group.rmdir()
     assert remove_cgroup_parent(parent) == []
+
+
+async def test_a_dev_server_stopped_by_a_limit_says_why(sandbox: LocalSandbox) -> None:
+    port = await sandbox.allocate_port(5173)
+    server = await sandbox.commands.run(
+        "echo starting; exec python3 -c \"x = b'x' * (1 << 30)\"", background=True, timeout=0
+    )
+    assert isinstance(server, ManagedProcess)
+    with pytest.raises(DevServerFailed) as caught:
+        await wait_until_answering(sandbox.upstream_url(port), server, within=30)
+    reason = "The app was stopped: it used more than 256 MiB of memory (the sandbox's limit)."
+    assert server.stop_reason == reason
+    assert caught.value.output.splitlines()[-1] == f"[tessera] {reason}"
+    assert "starting" in caught.value.output
+
+
+_ECHO_SERVER = (
+    "exec node -e \"require('http').createServer((q, s) => { const parts = [];"
+    " q.on('data', (c) => parts.push(c)); q.on('end', () => {"
+    " const body = Buffer.concat(parts); s.setHeader('x-length', String(body.length));"
+    " s.end(q.method === 'POST' ? body : Buffer.alloc(40 * 1024 * 1024, 7)); }); })"
+    ".listen(5173, '127.0.0.1')\""
+)
+
+
+async def test_the_bridge_carries_large_bodies_both_ways(sandbox: LocalSandbox) -> None:
+    url = sandbox.upstream_url(await sandbox.allocate_port(5173))
+    server = await sandbox.commands.run(_ECHO_SERVER, background=True, timeout=0)
+    assert not isinstance(server, CommandResult)
+    async with upstream.upstream_client(timeout=30) as client:
+
+        async def answers() -> bool:
+            try:
+                return (await upstream.get(client, url)).status_code == 200
+            except Exception:
+                assert server.exit_code is None, server.output_tail()
+                return False
+
+        await poll(answers)
+        target = upstream.locate(url)
+        download = await client.get(target.url, extensions=target.extensions)
+        assert download.content == bytes([7]) * (40 * 1024 * 1024)
+        body = os.urandom(8 * 1024 * 1024)
+        echoed = await client.post(target.url, content=body, extensions=target.extensions)
+        assert echoed.headers["x-length"] == str(len(body)) and echoed.content == body
+    await server.kill()

@@ -107,7 +107,9 @@ class Sandbox(Protocol):
         """Public host name serving ``port``: ``{port}-{sandbox_id}.{domain}``."""
 
     def upstream_url(self, port: int) -> str:
-        """Where Tessera itself reaches ``port`` (readiness probes, the preview proxy)."""
+        """Where Tessera itself reaches ``port`` (readiness probes, the preview proxy): an
+        HTTP origin, or ``unix:/path/to.sock`` for a sandbox reached through a unix socket
+        (``sandbox/upstream.py`` reads both)."""
 
     def preview_url(self, port: int) -> str:
         """The page a browser loads to see what ``port`` serves: through Tessera's preview
@@ -117,8 +119,8 @@ class Sandbox(Protocol):
     async def allocate_port(self, preferred: int) -> int:
         """The port a server in this sandbox should listen on.
 
-        Sandboxes with their own network return ``preferred``; the first local provider,
-        which shares the host's network, returns a free host port.
+        Sandboxes with their own network (isolated local ones, E2B's) return
+        ``preferred``; a local sandbox sharing the host's network returns a free host port.
         """
 
     async def install(

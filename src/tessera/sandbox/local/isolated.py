@@ -245,9 +245,9 @@ class IsolatedRuntime:
         on_output: OutputCallback | None,
         timeout: float | None,  # noqa: ASYNC109 (E2B's signature)
     ) -> ManagedProcess:
+        await self._running()  # its limits watch covers the install too
         async with self._lock:
             await self._own_dependencies()
-            await self._ensure_cgroup()
         layout = self._layout(network=True)
         command = [*drop_privileges(self._backend.user), "bash", "-c", cmd]
         process = await self._start_bwrap(bwrap_options(layout), command, env)
@@ -488,7 +488,7 @@ class IsolatedRuntime:
                 await asyncio.to_thread(shutil.rmtree, staging, True)
                 await self._copy(["cp", "-a", str(cached), str(staging)], required=True)
             await asyncio.to_thread(_adopt_copy, staging, self._backend.user, linked)
-            if self._namespace is not None and self._namespace.alive:
+            if self._namespace is not None:
                 await self._unmount(self._namespace, inside_path(target))
             await asyncio.to_thread(_swap_in, staging, self._folder / target)
             del self._shared[target]
