@@ -177,6 +177,9 @@ def _registry() -> dict[str, Template]:
         command_format=VITE_COMMAND,
         default_port=5173,
         preview=True,
+        # Vite reloads a changed config by itself, but keeps serving with the old one when
+        # the new one fails: a restart makes a broken config show as a failed deploy.
+        restart_on=("vite.config.*",),
         uses=("node_modules",),
     )
     npm = Dependencies("npm", "package.json", "node_modules", NPM_INSTALL)
@@ -229,6 +232,7 @@ def _registry() -> dict[str, Template]:
                 command_format=f"TESSERA_API_PORT={{ports[api]}} {VITE_COMMAND}",
                 default_port=5173,
                 preview=True,
+                restart_on=("vite.config.*",),
                 uses=("node_modules",),
             ),
         ),
