@@ -14,7 +14,7 @@ from tessera.config import Settings
 from tessera.sandbox.templates import TemplateCache
 
 
-def test_cache_root() -> Path:
+def shared_test_cache() -> Path:
     """Machine-level cache for tests, shared across runs (template node_modules)."""
     configured = os.environ.get("TESSERA_TEST_CACHE_DIR")
     return Path(configured) if configured else Path.home() / ".cache" / "tessera-test"
@@ -29,7 +29,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def template_cache() -> TemplateCache:
-    cache = TemplateCache(test_cache_root() / "templates")
+    cache = TemplateCache(shared_test_cache() / "templates")
     if not cache.is_ready("react"):
         asyncio.run(cache.warm("react"))
     return cache
@@ -40,7 +40,7 @@ def settings(tmp_path: Path, template_cache: TemplateCache) -> Iterator[Settings
     port = free_port()
     yield Settings(
         data_dir=tmp_path / "data",
-        cache_dir=test_cache_root(),
+        cache_dir=shared_test_cache(),
         port=port,
         offline_pace=0.0,
         llm_provider="offline",

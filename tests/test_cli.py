@@ -5,13 +5,13 @@ from typer.testing import CliRunner
 
 from tessera.cli import cli
 from tessera.sandbox.templates import TemplateCache
-from tests.conftest import test_cache_root
+from tests.conftest import shared_test_cache
 
 
 def test_doctor_lists_what_tessera_needs(
     monkeypatch: pytest.MonkeyPatch, template_cache: TemplateCache
 ) -> None:
-    monkeypatch.setenv("TESSERA_CACHE_DIR", str(test_cache_root()))
+    monkeypatch.setenv("TESSERA_CACHE_DIR", str(shared_test_cache()))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("TESSERA_LLM_PROVIDER", raising=False)
     result = CliRunner().invoke(cli, ["doctor"])

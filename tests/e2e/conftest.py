@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tessera.sandbox.templates import TemplateCache
-from tests.conftest import free_port, test_cache_root
+from tests.conftest import free_port, shared_test_cache
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,7 +49,7 @@ def start_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Run
         "TESSERA_HOST": "127.0.0.1",
         "TESSERA_PORT": str(port),
         "TESSERA_DATA_DIR": str(data_dir),
-        "TESSERA_CACHE_DIR": str(test_cache_root()),
+        "TESSERA_CACHE_DIR": str(shared_test_cache()),
         "TESSERA_OFFLINE_PACE": "0.5",
         "TESSERA_LLM_PROVIDER": "offline",
         **(env_extra or {}),
@@ -85,7 +85,7 @@ def stop_server(server: RunningServer) -> None:
 
 @pytest.fixture(scope="session")
 def warm_cache() -> None:
-    cache = TemplateCache(test_cache_root() / "templates")
+    cache = TemplateCache(shared_test_cache() / "templates")
     if not cache.is_ready("react"):
         import asyncio
 

@@ -8,13 +8,13 @@ import asyncio
 from playwright.sync_api import FrameLocator, Page
 
 from tessera.sandbox.templates import TemplateCache
-from tests.conftest import test_cache_root
+from tests.conftest import shared_test_cache
 
 
 def warm_templates(*names: str) -> None:
     """The templates ``names`` installed in the tests' machine cache (once per machine), so
     that the server started for a test finds them."""
-    cache = TemplateCache(test_cache_root() / "templates")
+    cache = TemplateCache(shared_test_cache() / "templates")
     for name in names:
         if not cache.is_ready(name):
             asyncio.run(cache.warm(name))

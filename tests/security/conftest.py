@@ -17,7 +17,7 @@ import pytest
 from tessera.sandbox.local import LocalSandboxProvider
 from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.templates import TemplateCache
-from tests.conftest import free_port, test_cache_root
+from tests.conftest import free_port, shared_test_cache
 from tests.security.security_support import (
     LIMITS,
     Tessera,
@@ -41,7 +41,7 @@ def tessera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tessera]:
     env = {
         **os.environ,
         "TESSERA_DATA_DIR": str(data_dir),
-        "TESSERA_CACHE_DIR": str(test_cache_root()),
+        "TESSERA_CACHE_DIR": str(shared_test_cache()),
         "TESSERA_LLM_PROVIDER": "offline",
         "TESSERA_PORT": str(port),
     }
