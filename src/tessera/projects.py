@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.llm.base import Provider
+from tessera.lockfiles import keep_lockfiles
 from tessera.protocol.paths import validate_path
 from tessera.sandbox.manager import Deployment, SandboxManager
 from tessera.store import FileRecord, ProjectRecord, Store
@@ -72,13 +73,18 @@ class ProjectService:
                 project_id, changes=changes, message=f"Hand edits: {names}", kind="edit"
             )
         files = await self.store.read_files(project_id)
-        return await self.sandboxes.deploy(project_id, files)
+        return await self._deploy(project_id, files)
 
     async def preview(self, project_id: str) -> Deployment:
         """Starts (or finds) the project's sandbox with its current files."""
         await self.store.get_project(project_id)
         files = await self.store.read_files(project_id)
-        return await self.sandboxes.deploy(project_id, files)
+        return await self._deploy(project_id, files)
+
+    async def _deploy(self, project_id: str, files: Mapping[str, str]) -> Deployment:
+        deployment = await self.sandboxes.deploy(project_id, files)
+        await keep_lockfiles(self.store, project_id, deployment)
+        return deployment
 
     async def delete(self, project_id: str) -> None:
         await self.store.get_project(project_id)
@@ -89,7 +95,8 @@ class ProjectService:
         if await self.sandboxes.status(project_id) is None:
             return
         files = await self.store.read_files(project_id)
-        await self.sandboxes.deploy(project_id, files, wait=False)
+        deployment = await self.sandboxes.deploy(project_id, files, wait=False)
+        await keep_lockfiles(self.store, project_id, deployment)
 
 
 __all__ = ["ProjectService"]

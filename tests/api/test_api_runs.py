@@ -223,3 +223,19 @@ def test_a_run_through_an_openai_compatible_server_configured_by_environment(
         assert request.body["model"] == "fake-model" and request.body["stream"] is True
         assert request.body["messages"][-1] == {"role": "user", "content": "an app please"}
         assert request.headers["authorization"] == "Bearer sk-test"
+
+
+def test_the_lock_file_of_an_install_is_kept_with_the_project(client: TestClient) -> None:
+    pid = new_project(client)
+    files = react_app("Locked")
+    manifest = json.loads(files["package.json"])
+    manifest["dependencies"]["shout-local"] = "file:./vendor/shout-local"
+    files["package.json"] = json.dumps(manifest, indent=2)
+    files["vendor/shout-local/package.json"] = json.dumps(
+        {"name": "shout-local", "version": "1.0.0", "main": "index.js"}
+    )
+    files["vendor/shout-local/index.js"] = "module.exports = (s) => s.toUpperCase()\n"
+    answer = client.post(f"/api/projects/{pid}/deploy", json={"files": files})
+    assert answer.status_code == 200 and answer.json()["lockfiles"] == ["package-lock.json"]
+    lock = client.get(f"/api/projects/{pid}/files/package-lock.json").json()["content"]
+    assert "node_modules/shout-local" in json.loads(lock)["packages"]

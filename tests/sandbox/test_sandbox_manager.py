@@ -218,6 +218,11 @@ async def test_a_new_local_dependency_is_installed(
     deployment = await manager.deploy("p1", files, on_log=lines.append)
     assert deployment.status == "ready"
     assert "[tessera] Installing dependencies: left-pad-local" in lines
+    assert list(deployment.lockfiles) == ["package-lock.json"]
+    assert (
+        "node_modules/left-pad-local"
+        in json.loads(deployment.lockfiles["package-lock.json"])["packages"]
+    )
     sandbox = await sandbox_of(provider, deployment)
     result = await sandbox.commands.run(
         "node --input-type=module -e \"import p from 'left-pad-local'; console.log(p('x', 3))\""
@@ -231,8 +236,9 @@ async def test_a_new_local_dependency_is_installed(
 
     lines.clear()
     files["src/App.tsx"] += "// unchanged dependencies\n"
-    await manager.deploy("p1", files, on_log=lines.append)
+    again = await manager.deploy("p1", files, on_log=lines.append)
     assert not any("Installing" in line for line in lines)
+    assert again.lockfiles == {}
 
 
 async def test_template_dependencies_are_not_reinstalled(manager: SandboxManager) -> None:

@@ -17,6 +17,7 @@ from tessera.agent.workspace import TurnWorkspace
 from tessera.errors import DevServerFailed, ProviderStreamBroken, TesseraError
 from tessera.events import CustomName, Step
 from tessera.llm.base import ChatMessage, CompletionRequest, ProjectContext, Provider, StreamEnd
+from tessera.lockfiles import keep_lockfiles
 from tessera.protocol import actions as act
 from tessera.protocol.parser import StreamParser
 from tessera.sandbox.detect import detect_app_type
@@ -230,6 +231,7 @@ class Agent:
                 getter.cancel()
         try:
             deployment = task.result()
+            await keep_lockfiles(self.store, project_id, deployment)
         except DevServerFailed as exc:
             tail = f"\n{exc.output}" if exc.output else ""
             yield events.run_error(f"The app did not start: {exc.message}{tail}", exc.code)

@@ -17,7 +17,8 @@ class Deployment:
     Tessera's preview proxy, ``https://{port}-{sandbox_id}.e2b.app/`` on E2B); ``files`` the
     paths written or removed by this deployment; ``log`` the sandbox's output lines during it;
     ``reload`` whether an open preview must be reloaded to show them (the preview's server
-    has no hot reload, as Flask's pages).
+    has no hot reload, as Flask's pages); ``lockfiles`` the lock files a dependency install
+    of this deployment wrote (path → content), which the project keeps.
     """
 
     sandbox_id: str
@@ -28,6 +29,7 @@ class Deployment:
     error: str | None = None
     log: str = ""
     reload: bool = False
+    lockfiles: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -44,4 +46,5 @@ class Deployment:
             "error": self.error,
             "log": self.log,
             "reload": self.reload,
+            "lockfiles": sorted(self.lockfiles),
         }

@@ -31,6 +31,7 @@ from tessera.errors import (
     DependencyInstallFailed,
     DevServerFailed,
     FileNotFound,
+    InvalidPath,
     SandboxNotFound,
     TesseraError,
 )
@@ -76,6 +77,8 @@ class _Project:
     listener: Callable[[str], Awaitable[None]] | None = None
     paused: bool = False
     """Processes stopped, files kept; the next deploy resumes the sandbox."""
+    lockfiles: dict[str, str] = field(default_factory=dict)
+    """Lock files an install of this deployment wrote (path → content), for the store."""
     last_active: float = field(default_factory=time.time)
     """When it was last deployed to, previewed or edited (``time.time()``)."""
     processes: ProcessGroup = field(init=False)
@@ -147,6 +150,7 @@ class SandboxManager:
             state.listener = listen
             try:
                 state.files = await self._sync(state, checked)
+                state.lockfiles = {}
                 installed = await self._install_dependencies(state, checked)
                 await self._start_servers(state, installed)
                 if wait:
@@ -412,7 +416,24 @@ class SandboxManager:
                 ) from None
             known.update(wanted)
             installed.add(dependencies.folder)
+            await self._collect_lockfile(state, dependencies.manifest, files)
         return installed
+
+    async def _collect_lockfile(
+        self, state: _Project, manifest: str, files: Mapping[str, str]
+    ) -> None:
+        """Keeps the lock file an npm install wrote beside ``manifest``, so the project's
+        next install resolves the same versions."""
+        if not manifest.endswith("package.json"):
+            return
+        path = manifest.removesuffix("package.json") + "package-lock.json"
+        try:
+            content = await state.sandbox.files.read(path)
+        except (FileNotFound, InvalidPath):
+            return
+        if files.get(path) != content:
+            state.lockfiles[path] = content
+            state.written[path] = _sha(content)
 
     # --- servers -------------------------------------------------------------------------
     async def _start_servers(self, state: _Project, installed: set[str]) -> None:
@@ -459,6 +480,7 @@ class SandboxManager:
             error=state.error,
             log=log,
             reload=bool(state.files) and not state.template.preview.hot_reload,
+            lockfiles=dict(state.lockfiles),
         )
 
 
