@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_contract_kit import ProviderKit, host_process_alive, processes_in
+from sandbox_contract_kit import ProviderKit
 
 from tessera.sandbox.base import Sandbox, SandboxProvider
 from tessera.sandbox.local import LocalSandboxProvider
 from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.templates import TemplateCache
+from tests.sandbox.sandbox_test_support import process_alive as host_process_alive
+from tests.sandbox.sandbox_test_support import processes_in
 from tests.security.security_support import (
     alive_under,
     processes_under,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tessera.sandbox.base import SandboxProvider
 
@@ -20,28 +18,3 @@ class ProviderKit:
     make: Callable[[], SandboxProvider]
     alive: Callable[[int], bool]
     skips: Mapping[str, str] = field(default_factory=dict)
-
-
-def host_process_alive(pid: int) -> bool:
-    """True while ``pid`` is a live (non-zombie) process on this machine."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2] not in "ZX"
-
-
-def processes_in(folder: Path) -> list[int]:
-    """Live processes whose working directory is inside ``folder``."""
-    found: list[int] = []
-    prefix = str(folder.resolve())
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if (cwd == prefix or cwd.startswith(prefix + "/")) and host_process_alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from preview_test_support import processes_in
+
+from tests.sandbox.sandbox_test_support import processes_in
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -43,27 +41,3 @@ async def serve(app: ASGIApp, port: int) -> AsyncIterator[None]:
     finally:
         server.should_exit = True
         await task
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2] not in "ZX"
-
-
-def processes_in(folder: Path) -> list[int]:
-    """Live processes whose working directory is inside ``folder``."""
-    found: list[int] = []
-    prefix = str(folder.resolve())
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if (cwd == prefix or cwd.startswith(prefix + "/")) and process_alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
