@@ -35,3 +35,15 @@ def test_serve_documents_its_options_and_environment() -> None:
     assert result.exit_code == 0
     for text in ("--host", "--port", "--data-dir", "TESSERA_HOST", "TESSERA_PORT"):
         assert text in result.output
+
+
+def test_doctor_names_the_anthropic_model_or_the_missing_key(
+    monkeypatch: pytest.MonkeyPatch, template_cache: TemplateCache
+) -> None:
+    monkeypatch.setenv("TESSERA_CACHE_DIR", str(shared_test_cache()))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("TESSERA_LLM_PROVIDER", "anthropic")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert "set ANTHROPIC_API_KEY" in CliRunner().invoke(cli, ["doctor"]).output
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    assert "via Anthropic" in CliRunner().invoke(cli, ["doctor"]).output

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LLMProviderName = Literal["offline", "openai"]
+LLMProviderName = Literal["offline", "openai", "anthropic"]
 SandboxProviderName = Literal["local", "e2b"]
 SandboxIsolation = Literal["bubblewrap", "none"]
 
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "TESSERA_OPENAI_API_KEY")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "TESSERA_ANTHROPIC_API_KEY"),
     )
     offline_pace: float = Field(
         default=1.0,
@@ -139,4 +143,6 @@ class Settings(BaseSettings):
             return self.llm_provider
         if self.openai_api_key is not None and self.openai_api_key.get_secret_value():
             return "openai"
+        if self.anthropic_api_key is not None and self.anthropic_api_key.get_secret_value():
+            return "anthropic"
         return "offline"

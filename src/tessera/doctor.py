@@ -52,6 +52,13 @@ def _llm_check(settings: Settings) -> Check:
             "offline demo model (built in; knows a few kinds of app)",
             "set OPENAI_API_KEY (and TESSERA_LLM_BASE_URL for Ollama/vLLM) for a real model",
         )
+    if provider == "anthropic":
+        if settings.anthropic_api_key is None:
+            return Check(
+                "language model", False, "anthropic chosen but no key", "set ANTHROPIC_API_KEY"
+            )
+        model = settings.llm_model or "the default Claude model"
+        return Check("language model", True, f"{model} via Anthropic")
     has_key = settings.openai_api_key is not None
     if not has_key and not settings.llm_base_url:
         return Check("language model", False, "openai chosen but no key", "set OPENAI_API_KEY")

@@ -74,7 +74,7 @@ def test_fullstack_template() -> None:
     assert web.command({"web": 6000, "api": 6001}).startswith("TESSERA_API_PORT=6001 node ")
     assert "--app api/app" in api.command({"web": 6000, "api": 6001})
     assert web.needs_port_of("api") and not api.needs_port_of("web")
-    assert api.restart_on == ("api/*.py",) and web.restart_on == ()
+    assert api.restart_on == ("api/*.py",) and web.restart_on == ("vite.config.*",)
     files = template_files("fullstack")
     assert {"api/app.py", "api/db.py", "api/requirements.txt", "src/App.tsx"} <= set(files)
     assert files["package.json"] == template_files("react")["package.json"]

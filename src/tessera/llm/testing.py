@@ -6,6 +6,8 @@
   chat-completions wire format (JSON and SSE streams), scripted per request, for tests of
   ``OpenAIProvider`` or of anything else that talks to an OpenAI-compatible endpoint
   (browser tests included: it runs in its own thread with its own event loop).
+- ``FakeAnthropicServer``: the same for Anthropic's Messages API (``POST /v1/messages``),
+  for tests of ``AnthropicProvider``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -141,7 +143,109 @@ _ERROR_KINDS = {
 }
 
 
-class FakeOpenAIServer:
+class _FakeServer:
+    """What the fake servers share: a uvicorn server on a free port of 127.0.0.1 in a
+    thread, a queue of scripted replies and a record of the requests received."""
+
+    _thread_name = "fake-server"
+
+    def __init__(self, default: Scripted) -> None:
+        self.default = default
+        self.requests: list[RecordedRequest] = []
+        self._queue = _Queue()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._counter = 0
+
+    def _push(self, item: Scripted) -> None:
+        with self._queue.lock:
+            self._queue.items.append(item)
+
+    def _next(self) -> Scripted:
+        with self._queue.lock:
+            return self._queue.items.popleft() if self._queue.items else self.default
+
+    def _app(self) -> Starlette:
+        raise NotImplementedError
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        logging.getLogger("uvicorn.error").addFilter(_hide_drops)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            self._app(),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            loop="asyncio",
+            ws="none",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=self._thread_name, daemon=True
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{type(self).__name__} did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        server, thread, sock = self._server, self._thread, self._socket
+        if server is not None:
+            server.should_exit = True
+            server.force_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        if sock is not None:
+            sock.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def _record(self, request: Request) -> Any:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.requests.append(
+            RecordedRequest(request.method, request.url.path, dict(request.headers), body)
+        )
+        return body
+
+
+class FakeOpenAIServer(_FakeServer):
     """An OpenAI-compatible HTTP server on a free port of 127.0.0.1, run in a thread.
 
     Use as a context manager (or ``start()`` / ``stop()``); ``base_url`` is
@@ -151,6 +255,8 @@ class FakeOpenAIServer:
     Every request is recorded in ``requests``.
     """
 
+    _thread_name = "fake-openai"
+
     def __init__(
         self,
         *,
@@ -158,15 +264,9 @@ class FakeOpenAIServer:
         chunk_delay: float = 0.0,
         models: list[str] | None = None,
     ) -> None:
-        self.default = ScriptedText(default_chunks or ["Hello", " from the", " fake model."])
+        super().__init__(ScriptedText(default_chunks or ["Hello", " from the", " fake model."]))
         self.chunk_delay = chunk_delay
         self.models = models or ["fake-model"]
-        self.requests: list[RecordedRequest] = []
-        self._queue = _Queue()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
-        self._counter = 0
 
     # --- scripting -------------------------------------------------------------------------
 
@@ -185,78 +285,6 @@ class FakeOpenAIServer:
     def set_default(self, chunks: list[str], finish_reason: str = "stop") -> None:
         self.default = ScriptedText(list(chunks), finish_reason)
 
-    def _push(self, item: Scripted) -> None:
-        with self._queue.lock:
-            self._queue.items.append(item)
-
-    def _next(self) -> Scripted:
-        with self._queue.lock:
-            return self._queue.items.popleft() if self._queue.items else self.default
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._socket is None:
-            raise RuntimeError("FakeOpenAIServer is not started")
-        port: int = self._socket.getsockname()[1]
-        return port
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> FakeOpenAIServer:
-        if self._server is not None:
-            return self
-        logging.getLogger("uvicorn.error").addFilter(_hide_drops)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(
-            self._app(),
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            ws="none",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fake-openai", daemon=True
-        )
-        self._socket, self._server, self._thread = sock, server, thread
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the fake OpenAI server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        server, thread, sock = self._server, self._thread, self._socket
-        if server is not None:
-            server.should_exit = True
-            server.force_exit = True
-        if thread is not None:
-            thread.join(timeout=10)
-        if sock is not None:
-            sock.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # --- HTTP ------------------------------------------------------------------------------
 
     def _app(self) -> Starlette:
@@ -266,17 +294,6 @@ class FakeOpenAIServer:
                 Route("/v1/models", self._models, methods=["GET"]),
             ]
         )
-
-    async def _record(self, request: Request) -> Any:
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        self.requests.append(
-            RecordedRequest(request.method, request.url.path, dict(request.headers), body)
-        )
-        return body
 
     async def _models(self, request: Request) -> Response:
         await self._record(request)
@@ -402,3 +419,159 @@ class _Completion:
     @staticmethod
     def sse(data: dict[str, Any]) -> str:
         return f"data: {json.dumps(data)}\n\n"
+
+
+# --- the fake Anthropic server -------------------------------------------------------------
+
+
+_ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+def _text_chars(content: Any) -> int:
+    """Characters of a Messages API ``content`` or ``system``: a string or text blocks."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(
+            len(block["text"])
+            for block in content
+            if isinstance(block, dict) and isinstance(block.get("text"), str)
+        )
+    return 0
+
+
+class FakeAnthropicServer(_FakeServer):
+    """An HTTP server speaking Anthropic's Messages API on a free port of 127.0.0.1.
+
+    Use as a context manager (or ``start()`` / ``stop()``); ``base_url`` is
+    ``http://127.0.0.1:PORT`` (the SDK adds ``/v1/messages``). Each ``POST /v1/messages``
+    takes the next scripted reply (``enqueue_text``, ``enqueue_error``, ``enqueue_drop``);
+    with none queued it answers ``default_chunks``. Every request is recorded in
+    ``requests``.
+    """
+
+    _thread_name = "fake-anthropic"
+
+    def __init__(
+        self, *, default_chunks: list[str] | None = None, chunk_delay: float = 0.0
+    ) -> None:
+        super().__init__(
+            ScriptedText(default_chunks or ["Hello", " from the", " fake model."], "end_turn")
+        )
+        self.chunk_delay = chunk_delay
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def enqueue_text(
+        self, chunks: list[str], stop_reason: str = "end_turn", *, delay: float | None = None
+    ) -> None:
+        self._push(ScriptedText(list(chunks), stop_reason, delay))
+
+    def enqueue_error(self, status: int, message: str, retry_after: float | None = None) -> None:
+        self._push(ScriptedError(status, message, retry_after))
+
+    def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
+        """Send ``after`` text deltas, then close the connection with no ``message_stop``."""
+        self._push(ScriptedDrop(list(chunks), after, delay))
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _app(self) -> Starlette:
+        return Starlette(routes=[Route("/v1/messages", self._messages, methods=["POST"])])
+
+    async def _messages(self, request: Request) -> Response:
+        body = await self._record(request)
+        if not isinstance(body, dict):
+            return self._error(ScriptedError(400, "The request body is not valid JSON."))
+        reply = self._next()
+        if isinstance(reply, ScriptedError):
+            return self._error(reply)
+        self._counter += 1
+        prompt_chars = _text_chars(body.get("system")) + sum(
+            _text_chars(message.get("content"))
+            for message in body.get("messages") or []
+            if isinstance(message, dict)
+        )
+        message: dict[str, Any] = {
+            "id": f"msg_fake{self._counter}",
+            "type": "message",
+            "role": "assistant",
+            "model": str(body.get("model") or "fake-model"),
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": _tokens(prompt_chars), "output_tokens": 1},
+        }
+        if not body.get("stream"):
+            text = "".join(reply.chunks)
+            whole = {
+                **message,
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": getattr(reply, "finish_reason", "end_turn"),
+                "usage": {
+                    "input_tokens": _tokens(prompt_chars),
+                    "output_tokens": _tokens(len(text)),
+                },
+            }
+            return JSONResponse(whole)
+        return StreamingResponse(self._events(reply, message), media_type="text/event-stream")
+
+    def _error(self, error: ScriptedError) -> Response:
+        kind = _ANTHROPIC_ERROR_TYPES.get(error.status, "api_error")
+        headers = {"request-id": "req_fake"}
+        if error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_after:g}"
+        payload = {"type": "error", "error": {"type": kind, "message": error.message}}
+        return JSONResponse(payload, status_code=error.status, headers=headers)
+
+    async def _events(
+        self, reply: ScriptedText | ScriptedDrop, message: dict[str, Any]
+    ) -> AsyncIterator[str]:
+        delay = self.chunk_delay if reply.delay is None else reply.delay
+        limit = reply.after if isinstance(reply, ScriptedDrop) else len(reply.chunks)
+        yield _event("message_start", {"type": "message_start", "message": message})
+        yield _event(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        )
+        yield _event("ping", {"type": "ping"})
+        for chunk in reply.chunks[:limit]:
+            if delay:
+                await asyncio.sleep(delay)
+            delta = {"type": "text_delta", "text": chunk}
+            yield _event(
+                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+            )
+        if isinstance(reply, ScriptedDrop):
+            raise _DroppedOnPurpose
+        yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        output = _tokens(sum(len(chunk) for chunk in reply.chunks))
+        yield _event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": reply.finish_reason, "stop_sequence": None},
+                "usage": {"output_tokens": output},
+            },
+        )
+        yield _event("message_stop", {"type": "message_stop"})
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"

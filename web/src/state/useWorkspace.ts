@@ -28,6 +28,9 @@ export function useWorkspace(projectId: string) {
   const deployTimer = useRef<number | null>(null)
   const deployInFlight = useRef<Promise<boolean> | null>(null)
   const loadingFiles = useRef(new Set<string>())
+  /** Bumped whenever a run or a deploy says where the preview is: an answer to a preview
+   * request sent before that is stale (its sandbox may since have been replaced). */
+  const previewEpoch = useRef(0)
   const failedFiles = useRef(new Set<string>())
 
   // ---- preview -------------------------------------------------------------------------
@@ -40,8 +43,10 @@ export function useWorkspace(projectId: string) {
     try {
       for (let attempt = 0; attempt < PREVIEW_POLL_LIMIT && alive.current; attempt++) {
         try {
+          const epoch = previewEpoch.current
           const deployment = await api.preview(projectId)
           if (!alive.current) return
+          if (epoch !== previewEpoch.current) return // a run or deploy has newer news
           dispatch({ type: 'preview', deployment })
           if (deployment.status !== 'starting') return
         } catch (error) {
@@ -84,6 +89,7 @@ export function useWorkspace(projectId: string) {
       dispatch({ type: 'deployStarted' })
       const attempt = api.deploy(projectId, sent, { keepalive: options.keepalive }).then(
         (deployment) => {
+          previewEpoch.current += 1
           dispatch({ type: 'deployed', sent, deployment })
           return true
         },
@@ -133,6 +139,9 @@ export function useWorkspace(projectId: string) {
       let outcome: 'finished' | 'error' | null = null
       try {
         for await (const event of streamRun(projectId, text, controller.signal)) {
+          if (event.type === 'CUSTOM' && (event.name === 'e2b_deployment' || event.name === 'e2b_preview')) {
+            previewEpoch.current += 1
+          }
           dispatch({ type: 'event', event })
           if (event.type === 'RUN_FINISHED') outcome = 'finished'
           else if (event.type === 'RUN_ERROR') outcome = 'error'

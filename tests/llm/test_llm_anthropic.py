@@ -1,0 +1,224 @@
+"""``AnthropicProvider`` against ``FakeAnthropicServer``: the real SDK, the real wire format."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from tessera.config import Settings
+from tessera.errors import (
+    InvalidInput,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderStreamBroken,
+)
+from tessera.llm.anthropic import AnthropicProvider
+from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, TextDelta
+from tessera.llm.factory import create_provider
+from tessera.llm.openai import OpenAIProvider
+from tessera.llm.testing import FakeAnthropicServer
+
+REQUEST = CompletionRequest(
+    messages=[
+        ChatMessage("system", "You write apps."),
+        ChatMessage("system", "Answer with files."),
+        ChatMessage("user", "a todo app"),
+        ChatMessage("assistant", "ok"),
+        ChatMessage("user", "more"),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeAnthropicServer]:
+    with FakeAnthropicServer() as running:
+        yield running
+
+
+@pytest.fixture
+def fake(server: FakeAnthropicServer) -> FakeAnthropicServer:
+    server.requests.clear()
+    return server
+
+
+@pytest.fixture
+async def provider(fake: FakeAnthropicServer) -> AsyncIterator[AnthropicProvider]:
+    model = AnthropicProvider(
+        api_key="sk-ant-test", base_url=fake.base_url, model="claude-test", max_retries=0
+    )
+    yield model
+    await model.aclose()
+
+
+async def collect(
+    provider: AnthropicProvider, request: CompletionRequest = REQUEST
+) -> list[object]:
+    return [item async for item in provider.stream(request)]
+
+
+async def test_streamed_text_equals_the_script(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    chunks = ["Hello", ", ", "world", "\n<tessera-file", ' path="a.ts">x</tessera-file>']
+    fake.enqueue_text(chunks)
+    items = await collect(provider)
+    assert [item.text for item in items if isinstance(item, TextDelta)] == chunks
+    end = items[-1]
+    assert isinstance(end, StreamEnd) and end.finish_reason == "stop"
+    assert end.usage is not None
+    assert end.usage.input_tokens > 1
+    assert end.usage.output_tokens == (len("".join(chunks)) + 3) // 4
+
+
+async def test_max_tokens_maps_to_length_and_other_reasons_pass(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    fake.enqueue_text(["cut"], stop_reason="max_tokens")
+    fake.enqueue_text(["halt"], stop_reason="stop_sequence")
+    first, second = (await collect(provider))[-1], (await collect(provider))[-1]
+    assert isinstance(first, StreamEnd) and first.finish_reason == "length"
+    assert isinstance(second, StreamEnd) and second.finish_reason == "stop_sequence"
+
+
+async def test_the_request_is_a_streamed_message(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    await collect(provider)
+    (recorded,) = fake.requests
+    assert recorded.method == "POST" and recorded.path == "/v1/messages"
+    # The anthropic 2.x SDK sends the key as a bearer token (1.x sent x-api-key).
+    assert recorded.headers["authorization"] == "Bearer sk-ant-test"
+    assert recorded.headers["anthropic-version"]
+    body = recorded.body
+    assert body["model"] == "claude-test"
+    assert body["stream"] is True
+    assert body["max_tokens"] == 8192
+    assert body["system"] == "You write apps.\n\nAnswer with files."
+    assert body["messages"] == [
+        {"role": "user", "content": "a todo app"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "more"},
+    ]
+
+
+async def test_the_request_model_and_max_tokens_win(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    request = CompletionRequest([ChatMessage("user", "hi")], model="other", max_tokens=300)
+    await collect(provider, request)
+    body = fake.requests[0].body
+    assert body["model"] == "other" and body["max_tokens"] == 300
+    assert "system" not in body
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_rejected_key_is_an_auth_error(
+    status: int, fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    fake.enqueue_error(status, "invalid x-api-key")
+    with pytest.raises(ProviderAuthError) as caught:
+        await collect(provider)
+    assert "ANTHROPIC_API_KEY" in caught.value.message
+    assert "invalid x-api-key" in caught.value.message
+
+
+async def test_rate_limiting(fake: FakeAnthropicServer, provider: AnthropicProvider) -> None:
+    fake.enqueue_error(429, "Number of request tokens has exceeded your rate limit", 7)
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(provider)
+    assert "exceeded your rate limit" in caught.value.message and "7" in caught.value.message
+    assert caught.value.status_code == 429
+
+
+async def test_a_server_error_names_status_and_message(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    fake.enqueue_error(500, "Internal server error")
+    with pytest.raises(ProviderError) as caught:
+        await collect(provider)
+    assert type(caught.value) is ProviderError
+    assert "HTTP 500" in caught.value.message and "Internal server error" in caught.value.message
+
+
+async def test_a_dropped_stream_is_broken(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    fake.enqueue_drop(["one", "two", "three"], after=2)
+    received: list[str] = []
+    with pytest.raises(ProviderStreamBroken):
+        async for item in provider.stream(REQUEST):
+            assert isinstance(item, TextDelta)
+            received.append(item.text)
+    assert received == ["one", "two"]
+
+
+async def test_an_unreachable_server_is_named() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
+    provider = AnthropicProvider(api_key="k", base_url=base_url, max_retries=0, timeout=5)
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await collect(provider)
+    finally:
+        await provider.aclose()
+    assert base_url in caught.value.message
+    assert provider.label == f"claude-sonnet-4-5 via 127.0.0.1:{port}"
+
+
+# --- choosing the provider ---------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (
+        "OPENAI_API_KEY",
+        "TESSERA_OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "TESSERA_ANTHROPIC_API_KEY",
+        "TESSERA_LLM_PROVIDER",
+        "TESSERA_LLM_MODEL",
+        "TESSERA_LLM_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+async def test_an_anthropic_key_alone_selects_anthropic(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    clean_environment.setenv("ANTHROPIC_API_KEY", "sk-ant-env")
+    provider = create_provider(Settings())
+    assert isinstance(provider, AnthropicProvider)
+    assert provider.name == "anthropic"
+    assert provider.label == "claude-sonnet-4-5 via Anthropic"
+    assert provider._client.api_key == "sk-ant-env"
+    await provider.aclose()
+
+
+def test_the_prefixed_variable_works_too(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("TESSERA_ANTHROPIC_API_KEY", "sk-ant-prefixed")
+    assert Settings().effective_llm_provider == "anthropic"
+
+
+def test_an_openai_key_wins_when_both_are_set(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("ANTHROPIC_API_KEY", "sk-ant-env")
+    clean_environment.setenv("OPENAI_API_KEY", "sk-openai-env")
+    assert isinstance(create_provider(Settings()), OpenAIProvider)
+
+
+def test_an_explicit_choice_wins_over_the_keys(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("OPENAI_API_KEY", "sk-openai-env")
+    settings = Settings(llm_provider="anthropic", anthropic_api_key=SecretStr("sk-ant"))
+    assert isinstance(create_provider(settings), AnthropicProvider)
+
+
+def test_anthropic_without_a_key_says_what_to_set(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("TESSERA_LLM_PROVIDER", "anthropic")
+    with pytest.raises(InvalidInput, match="ANTHROPIC_API_KEY"):
+        create_provider(Settings())
