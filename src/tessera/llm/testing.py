@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import logging
@@ -143,7 +144,7 @@ _ERROR_KINDS = {
 }
 
 
-class _FakeServer:
+class _FakeServer(abc.ABC):
     """What the fake servers share: a uvicorn server on a free port of 127.0.0.1 in a
     thread, a queue of scripted replies and a record of the requests received."""
 
@@ -166,8 +167,9 @@ class _FakeServer:
         with self._queue.lock:
             return self._queue.items.popleft() if self._queue.items else self.default
 
+    @abc.abstractmethod
     def _app(self) -> Starlette:
-        raise NotImplementedError
+        """The server's routes, speaking one provider's wire format."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
