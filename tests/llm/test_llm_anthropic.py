@@ -168,7 +168,7 @@ async def test_an_unreachable_server_is_named() -> None:
     finally:
         await provider.aclose()
     assert base_url in caught.value.message
-    assert provider.label == f"claude-sonnet-4-5 via 127.0.0.1:{port}"
+    assert provider.label == f"claude-sonnet-5-5 via 127.0.0.1:{port}"
 
 
 # --- choosing the provider ---------------------------------------------------------------
@@ -196,7 +196,7 @@ async def test_an_anthropic_key_alone_selects_anthropic(
     provider = create_provider(Settings())
     assert isinstance(provider, AnthropicProvider)
     assert provider.name == "anthropic"
-    assert provider.label == "claude-sonnet-4-5 via Anthropic"
+    assert provider.label == "claude-sonnet-5-5 via Anthropic"
     assert provider._client.api_key == "sk-ant-env"
     await provider.aclose()
 

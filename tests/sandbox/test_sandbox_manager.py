@@ -77,8 +77,9 @@ async def test_starter_app_becomes_ready(manager: SandboxManager) -> None:
     assert as_dict["ready"] is True and as_dict["status"] == "ready"
     assert set(as_dict) == {
         "sandbox_id", "sandbox_url", "preview_url", "status", "ready", "files", "error", "log",
-        "reload",
+        "reload", "lockfiles",
     }  # fmt: skip
+    assert as_dict["lockfiles"] == []  # nothing was installed
     assert as_dict["reload"] is False  # Vite hot-reloads: an open preview needs no reload
     page = await get(await upstream_of(manager, deployment))
     assert page.status_code == 200

@@ -17,7 +17,7 @@ from tessera.errors import (
 )
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 8192
 """The Messages API requires a limit; a whole app's files fit in it."""
 DEFAULT_TIMEOUT = 120.0
