@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import anthropic
 import httpx2
 from anthropic.types import AssistantMessageParam, UserMessageParam
 
 from tessera.errors import (
-    ProviderAuthError,
     ProviderError,
-    ProviderRateLimited,
     ProviderStreamBroken,
 )
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
+from tessera.llm.failures import (
+    connection_failure,
+    host_of,
+    status_failure,
+    timeout_failure,
+)
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 8192
@@ -24,13 +27,6 @@ DEFAULT_TIMEOUT = 120.0
 """Seconds without an answer before a request is abandoned (a stream's pauses included)."""
 
 _FINISH_REASONS = {"end_turn": "stop", "max_tokens": "length"}
-
-
-def _host(base_url: str | None) -> str | None:
-    if not base_url:
-        return None
-    parts = urlsplit(base_url)
-    return parts.hostname and (f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname)
 
 
 def _message(message: ChatMessage) -> UserMessageParam | AssistantMessageParam:
@@ -71,7 +67,7 @@ class AnthropicProvider:
         self.model = model
         self.base_url = base_url
         self.max_tokens = max_tokens
-        self.label = f"{model} via {_host(base_url) or 'Anthropic'}"
+        self.label = f"{model} via {host_of(base_url) or 'Anthropic'}"
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=base_url or "https://api.anthropic.com",
@@ -85,39 +81,18 @@ class AnthropicProvider:
 
     def _translate(self, error: anthropic.AnthropicError) -> ProviderError:
         if isinstance(error, anthropic.APIStatusError):
-            status = error.status_code
-            detail = _detail(error)
-            if status in (401, 403):
-                return ProviderAuthError(
-                    f"The model provider ({self._where}) rejected the API key "
-                    f"(HTTP {status}: {detail}). Set ANTHROPIC_API_KEY to a valid key for it "
-                    "and restart Tessera."
-                )
-            if status == 429:
-                retry_after = error.response.headers.get("retry-after")
-                wait = f"wait {retry_after} s" if retry_after else "wait a moment"
-                return ProviderRateLimited(
-                    f"The model provider ({self._where}) is limiting requests (HTTP 429: "
-                    f"{detail}). Please {wait} and try again, or check your plan's limits."
-                )
-            hint = (
-                f" Check that the model “{self.model}” exists there (TESSERA_LLM_MODEL)."
-                if status == 404
-                else ""
-            )
-            return ProviderError(
-                f"The model provider ({self._where}) answered HTTP {status}: {detail}.{hint}"
+            return status_failure(
+                status=error.status_code,
+                detail=_detail(error),
+                retry_after=error.response.headers.get("retry-after"),
+                where=self._where,
+                model=self.model,
+                key_variable="ANTHROPIC_API_KEY",
             )
         if isinstance(error, anthropic.APITimeoutError):
-            return ProviderError(
-                f"The model at {self._where} did not answer in time. Try again; if it keeps "
-                "happening, the model may be overloaded."
-            )
+            return timeout_failure(self._where)
         if isinstance(error, anthropic.APIConnectionError):
-            return ProviderError(
-                f"Tessera could not reach the model at {self._where}. Check the network, "
-                "and that TESSERA_LLM_BASE_URL (when set) points at a running server."
-            )
+            return connection_failure(self._where)
         return ProviderError(f"The model provider ({self._where}) reported an error: {error}")
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:

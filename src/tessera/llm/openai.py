@@ -7,7 +7,6 @@ OpenAI itself, or a local server through ``TESSERA_LLM_BASE_URL`` (Ollama
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import openai
 from openai.types.chat import (
@@ -18,23 +17,20 @@ from openai.types.chat import (
 )
 
 from tessera.errors import (
-    ProviderAuthError,
     ProviderError,
-    ProviderRateLimited,
     ProviderStreamBroken,
 )
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
+from tessera.llm.failures import (
+    connection_failure,
+    host_of,
+    status_failure,
+    timeout_failure,
+)
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 120.0
 """Seconds without an answer before a request is abandoned (a stream's pauses included)."""
-
-
-def _host(base_url: str | None) -> str | None:
-    if not base_url:
-        return None
-    parts = urlsplit(base_url)
-    return parts.hostname and (f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname)
 
 
 def _message(message: ChatMessage) -> ChatCompletionMessageParam:
@@ -73,7 +69,7 @@ class OpenAIProvider:
     ) -> None:
         self.model = model
         self.base_url = base_url
-        self.label = f"{model} via {_host(base_url) or 'OpenAI'}"
+        self.label = f"{model} via {host_of(base_url) or 'OpenAI'}"
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url or "https://api.openai.com/v1",
@@ -87,39 +83,18 @@ class OpenAIProvider:
 
     def _translate(self, error: openai.OpenAIError) -> ProviderError:
         if isinstance(error, openai.APIStatusError):
-            status = error.status_code
-            detail = _detail(error)
-            if status in (401, 403):
-                return ProviderAuthError(
-                    f"The model provider ({self._where}) rejected the API key "
-                    f"(HTTP {status}: {detail}). Set OPENAI_API_KEY to a valid key for it "
-                    "and restart Tessera."
-                )
-            if status == 429:
-                retry_after = error.response.headers.get("retry-after")
-                wait = f"wait {retry_after} s" if retry_after else "wait a moment"
-                return ProviderRateLimited(
-                    f"The model provider ({self._where}) is limiting requests (HTTP 429: "
-                    f"{detail}). Please {wait} and try again, or check your plan's limits."
-                )
-            hint = (
-                f" Check that the model “{self.model}” exists there (TESSERA_LLM_MODEL)."
-                if status == 404
-                else ""
-            )
-            return ProviderError(
-                f"The model provider ({self._where}) answered HTTP {status}: {detail}.{hint}"
+            return status_failure(
+                status=error.status_code,
+                detail=_detail(error),
+                retry_after=error.response.headers.get("retry-after"),
+                where=self._where,
+                model=self.model,
+                key_variable="OPENAI_API_KEY",
             )
         if isinstance(error, openai.APITimeoutError):
-            return ProviderError(
-                f"The model at {self._where} did not answer in time. Try again; if it keeps "
-                "happening, the model may be overloaded or too slow for this machine."
-            )
+            return timeout_failure(self._where)
         if isinstance(error, openai.APIConnectionError):
-            return ProviderError(
-                f"Tessera could not reach the model at {self._where}. Check that the server "
-                "is running and that TESSERA_LLM_BASE_URL points at it."
-            )
+            return connection_failure(self._where)
         return ProviderError(f"The model provider ({self._where}) reported an error: {error}")
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
