@@ -22,11 +22,13 @@ python-check:
 	@command -v node >/dev/null && command -v npm >/dev/null \
 	  || { echo "Tessera needs Node.js 20+ and npm on PATH."; exit 1; }
 
-# Debian packages: bubblewrap (sandbox isolation) and chromium (end-to-end tests).
+# Debian packages: bubblewrap (sandbox isolation), chromium (end-to-end tests) and
+# python3-venv (the Python template's environment is made from the system's Python).
 system-deps:
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing:$$missing"; \
