@@ -12,7 +12,7 @@ Follow-ups change it like the React apps: ``<h1>`` in ``src/App.tsx``, ``<title>
 from __future__ import annotations
 
 from tessera.llm.offline.apps.base import AppInfo, AppSpec, jsx_text, marker
-from tessera.llm.offline.apps.common import scaffold, theme_css
+from tessera.llm.offline.apps.common import TODO_ROWS_CSS, scaffold, theme_css
 
 INFO = AppInfo(
     kind="fullstack-todo",
@@ -348,7 +348,8 @@ export default function App() {{
 """
 
 
-APP_CSS = """
+APP_CSS = (
+    """
 .add-form {
   display: flex;
   gap: 10px;
@@ -366,47 +367,16 @@ APP_CSS = """
   padding: 0;
 }
 
-.todo {
-  display: flex;
-  align-items: center;
-  justify-content: space-between;
-  gap: 12px;
-  padding: 10px 4px;
-  border-bottom: 1px solid var(--border);
-}
-
-.todo label {
-  display: flex;
-  align-items: center;
-  gap: 12px;
-  flex: 1;
-  cursor: pointer;
-}
-
-.todo input[type='checkbox'] {
-  width: 18px;
-  height: 18px;
-  accent-color: var(--accent);
-}
-
-.todo.done .todo-text {
-  color: var(--muted);
-  text-decoration: line-through;
-}
-
-.empty {
-  color: var(--muted);
-  text-align: center;
-  padding: 24px 0;
-  margin: 0;
-}
-
+"""
+    + TODO_ROWS_CSS
+    + """
 .list-footer {
   margin-top: 12px;
   color: var(--muted);
   font-size: 0.9rem;
 }
 """
+)
 
 
 def files(spec: AppSpec) -> dict[str, str]:

@@ -12,7 +12,7 @@ keeps it deleted.
 from __future__ import annotations
 
 from tessera.llm.offline.apps.base import AppInfo, AppSpec, jsx_text, marker
-from tessera.llm.offline.apps.common import scaffold, theme_css
+from tessera.llm.offline.apps.common import TODO_ROWS_CSS, scaffold, theme_css
 
 INFO = AppInfo(
     kind="todo",
@@ -221,7 +221,8 @@ export default function App() {{
 """
 
 
-APP_CSS = """
+APP_CSS = (
+    """
 .add-form {
   display: flex;
   gap: 10px;
@@ -254,41 +255,9 @@ button.chip.active {
   padding: 0;
 }
 
-.todo {
-  display: flex;
-  align-items: center;
-  justify-content: space-between;
-  gap: 12px;
-  padding: 10px 4px;
-  border-bottom: 1px solid var(--border);
-}
-
-.todo label {
-  display: flex;
-  align-items: center;
-  gap: 12px;
-  flex: 1;
-  cursor: pointer;
-}
-
-.todo input[type='checkbox'] {
-  width: 18px;
-  height: 18px;
-  accent-color: var(--accent);
-}
-
-.todo.done .todo-text {
-  color: var(--muted);
-  text-decoration: line-through;
-}
-
-.empty {
-  color: var(--muted);
-  text-align: center;
-  padding: 24px 0;
-  margin: 0;
-}
-
+"""
+    + TODO_ROWS_CSS
+    + """
 .list-footer {
   display: flex;
   justify-content: space-between;
@@ -298,6 +267,7 @@ button.chip.active {
   font-size: 0.9rem;
 }
 """
+)
 
 
 def files(spec: AppSpec) -> dict[str, str]:
