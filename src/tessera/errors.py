@@ -105,6 +105,35 @@ class EditNotApplied(ProtocolError):
         self.path = path
 
 
+class PlaceholderRefused(EditNotApplied):
+    """Model output that stands for code with a placeholder ("// ... rest of the code")
+    where the file has real code: never written over it."""
+
+    code = "placeholder_refused"
+
+
+class FileTooLarge(InvalidInput):
+    code = "file_too_large"
+
+
+class BinaryContent(InvalidInput):
+    """Content that is not text (NUL bytes or other control characters)."""
+
+    code = "binary_content"
+
+
+class FileLocked(Conflict):
+    """The user locked the file: the model may not change it."""
+
+    code = "file_locked"
+
+
+class ManifestInvalid(InvalidInput):
+    """A package.json / requirements.txt that would break the dev server or installs."""
+
+    code = "manifest_invalid"
+
+
 # --- sandboxes ---------------------------------------------------------------------------
 class SandboxError(TesseraError):
     status_code = 503

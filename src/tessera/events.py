@@ -36,13 +36,18 @@ class CustomName(StrEnum):
     E2B_DEPLOYMENT = "e2b_deployment"  # {sandbox_id, sandbox_url, status, files}
     E2B_PREVIEW = "e2b_preview"  # {sandbox_id, preview_url, ready}
     SANDBOX_LOG = "sandbox_log"  # {line}
-    USAGE = "usage"  # {input_tokens, output_tokens, provider, model}
+    USAGE = "usage"  # {input_tokens, output_tokens, provider, model, cost_usd (None: unknown)}
+    CONTEXT = "context"  # {files, summarised, tokens, budget}: what the model was sent
+    NOTICE = "notice"  # {message}: the agent tells the user what it does (continuing, retrying)
+    APP_ERROR = "app_error"  # {errors: [AppError.to_dict()]}: the running app's errors
+    AUTOFIX = "autofix"  # {attempt, max, status: "started"|"gave_up"|"fixed", errors}
 
 
 class Step(StrEnum):
     GENERATING = "generating"
     SAVING = "saving"
     DEPLOYING = "deploying"
+    CHECKING = "checking"  # waiting briefly for the running app to report errors
 
 
 def encoder() -> EventEncoder:

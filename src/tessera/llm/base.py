@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Role = Literal["system", "user", "assistant"]
+Purpose = Literal["build", "chat", "enhance", "summary"]
+"""Why a completion is asked for: "build" edits the app, "chat" only answers, "enhance"
+rewrites a short request into a fuller one, "summary" condenses old chat history."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class CompletionRequest:
     model: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    purpose: Purpose = "build"
 
 
 @dataclass(frozen=True, slots=True)

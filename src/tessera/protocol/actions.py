@@ -46,6 +46,16 @@ class FileEdit:
 
 
 @dataclass(frozen=True, slots=True)
+class FilePatch:
+    """A unified diff of one existing file (``--- a/x``/``+++ b/x``/``@@`` hunks), from a
+    ``<tessera-diff path="...">`` tag or a fenced ``diff`` block; applied by
+    ``protocol.unified_diff.apply_patch``."""
+
+    path: str
+    patch: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileDeleted:
     path: str
 
@@ -58,8 +68,12 @@ class FileRenamed:
 
 @dataclass(frozen=True, slots=True)
 class DependencyAdded:
+    """``<tessera-dependency name= version= manager=>``; ``manager`` is "npm", "pip" or
+    None (chosen by the project's template)."""
+
     name: str
     version: str | None
+    manager: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +99,7 @@ Action = (
     | FileDelta
     | FileEnded
     | FileEdit
+    | FilePatch
     | FileDeleted
     | FileRenamed
     | DependencyAdded

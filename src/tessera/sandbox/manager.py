@@ -75,6 +75,8 @@ class _Project:
     error: str | None = None
     files: list[str] = field(default_factory=list)
     listener: Callable[[str], Awaitable[None]] | None = None
+    output: Callable[[str, str], None] | None = None
+    """Called with (project id, line) for every output line, deploying or not."""
     paused: bool = False
     """Processes stopped, files kept; the next deploy resumes the sandbox."""
     lockfiles: dict[str, str] = field(default_factory=dict)
@@ -101,6 +103,8 @@ class _Project:
 
     async def emit(self, line: str) -> None:
         self.log.append(line)
+        if self.output is not None:
+            self.output(self.project_id, line)
         if self.listener is not None:
             await self.listener(line)
 
@@ -114,6 +118,9 @@ class SandboxManager:
         self.dev_server_timeout = dev_server_timeout
         self._projects: dict[str, _Project] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self.on_output: Callable[[str, str], None] | None = None
+        """Called with (project id, line) for every line any sandbox prints: the dev
+        servers' output, installs, Tessera's own notes. Must not block."""
         self.on_starting: StartHook | None = None
         """Awaited with the project id, no lock held, before a deploy that starts the
         project's sandbox (new or paused) or its dev server; the lifecycle makes room there."""
@@ -267,6 +274,7 @@ class SandboxManager:
                 written=await file_hashes(sandbox),
                 installed={},
                 paused=True,
+                output=self.on_output,
             )
             return True
 
@@ -339,6 +347,7 @@ class SandboxManager:
             template=template,
             written=await asyncio.to_thread(_starter_hashes, template),
             installed=await asyncio.to_thread(_template_dependencies, template),
+            output=self.on_output,
         )
         self._projects[project_id] = state
         return state
