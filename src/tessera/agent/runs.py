@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from ag_ui.core import BaseEvent
 
 from tessera import events
-from tessera.agent.turn import Agent
+from tessera.agent.turn import Agent, RunOptions
 from tessera.errors import RunInProgress, TesseraError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class RunRegistry:
         task = self._tasks.get(project_id)
         return task is not None and not task.done()
 
-    def start(self, project_id: str, prompt: str) -> AsyncIterator[BaseEvent]:
+    def start(self, project_id: str, prompt: str | RunOptions) -> AsyncIterator[BaseEvent]:
         """Starts a run and returns its events. Raises ``RunInProgress`` at once if the
         project already has one."""
         if self.is_running(project_id):
@@ -40,8 +40,16 @@ class RunRegistry:
         )
         return _drain(queue)
 
+    async def enhance(self, project_id: str, prompt: str) -> str:
+        """The prompt rewritten into a fuller specification (no run, no files changed)."""
+        return await self._agent.enhance(project_id, prompt)
+
     async def _run(
-        self, project_id: str, prompt: str, run_id: str, queue: asyncio.Queue[BaseEvent | None]
+        self,
+        project_id: str,
+        prompt: str | RunOptions,
+        run_id: str,
+        queue: asyncio.Queue[BaseEvent | None],
     ) -> None:
         try:
             async for event in self._agent.run_turn(project_id, prompt, run_id):

@@ -1,4 +1,5 @@
-"""One assistant turn: prompt → model stream → actions → events → version → deployment."""
+"""A run: the user's message → the model's turn → a version → a deployment → a check for
+the app's errors → capped autofix turns. Streamed as AG-UI events."""
 
 from __future__ import annotations
 
@@ -6,191 +7,344 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
-from ag_ui.core import BaseEvent, RunErrorEvent
+from ag_ui.core import BaseEvent
 
 from tessera import events
-from tessera.agent.prompts import build_messages
+from tessera.agent.applier import ActionApplier
+from tessera.agent.deploying import DeployOutcome, deploy_with_logs
+from tessera.agent.generation import Generation
+from tessera.agent.prompts import build_messages, enhance_messages, fix_errors_prompt
+from tessera.agent.recent import recent_paths
 from tessera.agent.workspace import TurnWorkspace
-from tessera.errors import DevServerFailed, ProviderStreamBroken, TesseraError
+from tessera.diagnostics.model import AppError
+from tessera.errors import InvalidInput, TesseraError
 from tessera.events import CustomName, Step
 from tessera.llm.base import ChatMessage, CompletionRequest, ProjectContext, Provider, StreamEnd
-from tessera.lockfiles import keep_lockfiles
+from tessera.llm.models import context_window, max_output_tokens
+from tessera.preferences import AgentPreferences
 from tessera.protocol import actions as act
-from tessera.protocol.parser import StreamParser
 from tessera.sandbox.detect import detect_app_type
 from tessera.sandbox.manager import SandboxManager
-from tessera.store import Store
+from tessera.store import ProjectRecord, Store
 
 log = logging.getLogger(__name__)
 
+Mode = Literal["build", "chat"]
+RunAction = Literal["message", "fix"]
+
+DEFAULT_CHECK_WINDOW = 2.5
+"""Seconds to wait after a deploy for the running app (and the preview page) to report
+errors before a run is called done."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    prompt: str = ""
+    mode: Mode = "build"
+    action: RunAction = "message"
+    """"fix": ask the model to fix the app's current errors (``prompt`` adds to it)."""
+    active_file: str | None = None
+    """The file open in the user's editor: sent to the model first."""
+
+
+class ProviderSource(Protocol):
+    async def for_project(self, project_id: str) -> Provider: ...
+
+
+class PreferenceSource(Protocol):
+    async def for_project(self, project_id: str) -> AgentPreferences: ...
+
+
+class ErrorSource(Protocol):
+    """What the agent needs of ``tessera.diagnostics.Diagnostics``."""
+
+    def errors(self, project_id: str) -> list[AppError]: ...
+
+    def report(self, project_id: str, error: AppError) -> None: ...
+
+    def clear(self, project_id: str) -> None: ...
+
+    async def wait_for_errors(
+        self, project_id: str, *, since: float, timeout: float, settle: float = ...
+    ) -> list[AppError]: ...
+
+
+class SingleProvider:
+    """A ``ProviderSource`` answering every project with one provider."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+
+    async def for_project(self, project_id: str) -> Provider:
+        return self.provider
+
 
 @dataclass
-class _TurnState:
-    workspace: TurnWorkspace
-    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    chat: list[str] = field(default_factory=list)
-    text_started: bool = False
-    refused: list[str] = field(default_factory=list)
+class _TurnOutcome:
+    files: dict[str, str] = field(default_factory=dict)
+    changed: bool = False
+    failure: TesseraError | None = None
 
 
 class Agent:
-    """Runs turns for projects. One turn per project at a time (callers serialise)."""
+    """Runs turns for projects. One run per project at a time (``RunRegistry`` serialises)."""
 
-    def __init__(self, *, store: Store, provider: Provider, sandboxes: SandboxManager) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        provider: Provider | ProviderSource,
+        sandboxes: SandboxManager,
+        diagnostics: ErrorSource | None = None,
+        preferences: PreferenceSource | None = None,
+        check_window: float = DEFAULT_CHECK_WINDOW,
+    ) -> None:
         self.store = store
-        self.provider = provider
+        self.providers: ProviderSource = (
+            provider if hasattr(provider, "for_project") else SingleProvider(provider)  # type: ignore[arg-type]
+        )
         self.sandboxes = sandboxes
+        self.diagnostics = diagnostics
+        self.preferences = preferences
+        self.check_window = check_window
 
-    async def run_turn(self, project_id: str, prompt: str, run_id: str) -> AsyncIterator[BaseEvent]:
+    async def run_turn(
+        self, project_id: str, prompt: str | RunOptions, run_id: str
+    ) -> AsyncIterator[BaseEvent]:
+        """The events of one run. ``prompt`` is the user's message or the full options."""
+        options = prompt if isinstance(prompt, RunOptions) else RunOptions(prompt=prompt)
         project = await self.store.get_project(project_id)
         yield events.run_started(project_id, run_id)
+        preferences = await self._preferences(project_id)
+        provider = await self.providers.for_project(project_id)
+
+        request_text, shown = options.prompt, options.prompt
+        if options.action == "fix":
+            errors = self.diagnostics.errors(project_id) if self.diagnostics else []
+            if not errors:
+                yield events.run_error(
+                    "There are no errors to fix: the app has reported none since it last "
+                    "changed.",
+                    InvalidInput.code,
+                )
+                return
+            request_text = fix_errors_prompt([error.to_dict() for error in errors])
+            if options.prompt:
+                request_text += f"\n\nThe user adds: {options.prompt}"
+            shown = f"Fix the app's errors ({len(errors)})." + (
+                f" {options.prompt}" if options.prompt else ""
+            )
+
+        outcome = _TurnOutcome()
+        async for event in self._turn(
+            project, provider, options, preferences, outcome, request=request_text, shown=shown
+        ):
+            yield event
+        if outcome.failure is not None:
+            yield events.run_error(outcome.failure.message, outcome.failure.code)
+            return
+        if options.mode == "chat":
+            yield events.run_finished(project_id, run_id)
+            return
+
+        attempts_allowed = preferences.autofix_attempts if preferences.autofix else 0
+        attempt = 0
+        while True:
+            deployed = DeployOutcome()
+            if outcome.changed and self.diagnostics is not None:
+                self.diagnostics.clear(project_id)
+            yield events.step_started(Step.DEPLOYING)
+            async for event in deploy_with_logs(
+                self.sandboxes, self.store, project_id, outcome.files, deployed
+            ):
+                yield event
+            yield events.step_finished(Step.DEPLOYING)
+
+            errors = self._deploy_errors(project_id, deployed)
+            if not errors and attempts_allowed > 0 and self.diagnostics is not None:
+                yield events.step_started(Step.CHECKING)
+                errors = await self.diagnostics.wait_for_errors(
+                    project_id, since=deployed.started, timeout=self.check_window
+                )
+                yield events.step_finished(Step.CHECKING)
+            if errors:
+                yield events.custom(CustomName.APP_ERROR, errors=[e.to_dict() for e in errors])
+            if not errors:
+                if attempt:
+                    yield _autofix(attempt, attempts_allowed, "fixed", [])
+                yield events.run_finished(project_id, run_id)
+                return
+            if attempt >= attempts_allowed:
+                if attempt:
+                    yield _autofix(attempt, attempts_allowed, "gave_up", errors)
+                if deployed.failure is not None:
+                    yield events.run_error(deployed.failure, deployed.code)
+                else:
+                    yield events.run_finished(project_id, run_id)
+                return
+
+            attempt += 1
+            yield _autofix(attempt, attempts_allowed, "started", errors)
+            fix = fix_errors_prompt([error.to_dict() for error in errors])
+            outcome = _TurnOutcome()
+            async for event in self._turn(
+                project,
+                provider,
+                RunOptions(mode="build", active_file=options.active_file),
+                preferences,
+                outcome,
+                request=fix,
+                shown=f"Fix the app's errors automatically (attempt {attempt} of "
+                f"{attempts_allowed}).",
+            ):
+                yield event
+            if outcome.failure is not None:
+                yield events.run_error(outcome.failure.message, outcome.failure.code)
+                return
+            if not outcome.changed:
+                yield _autofix(attempt, attempts_allowed, "gave_up", errors)
+                yield events.custom(
+                    CustomName.NOTICE,
+                    message="The model changed nothing, so autofix stopped. See the console.",
+                )
+                if deployed.failure is not None:
+                    yield events.run_error(deployed.failure, deployed.code)
+                else:
+                    yield events.run_finished(project_id, run_id)
+                return
+
+    async def enhance(self, project_id: str, prompt: str) -> str:
+        """``prompt`` rewritten by the model into a fuller specification."""
+        project = await self.store.get_project(project_id)
+        if not prompt.strip():
+            raise InvalidInput("Write a short request first; Enhance makes it fuller.")
+        provider = await self.providers.for_project(project_id)
+        files = await self.store.read_files(project_id)
+        request = CompletionRequest(
+            messages=enhance_messages(prompt, title=project.title, files=files),
+            context=ProjectContext(files=files, title=project.title, template=project.template),
+            purpose="enhance",
+        )
+        parts: list[str] = []
+        async for item in provider.stream(request):
+            if not isinstance(item, StreamEnd):
+                parts.append(item.text)
+        text = "".join(parts).strip()
+        if not text:
+            raise InvalidInput("The model returned an empty text; try again.")
+        return text
+
+    # --- one model turn ------------------------------------------------------------------
+    async def _turn(
+        self,
+        project: ProjectRecord,
+        provider: Provider,
+        options: RunOptions,
+        preferences: AgentPreferences,
+        outcome: _TurnOutcome,
+        *,
+        request: str,
+        shown: str,
+    ) -> AsyncIterator[BaseEvent]:
+        project_id = project.id
         history = [
             ChatMessage("user" if m.role == "user" else "assistant", m.content)
             for m in await self.store.list_messages(project_id)
         ]
-        await self.store.add_message(project_id, role="user", content=prompt)
+        await self.store.add_message(project_id, role="user", content=shown or request)
         files = await self.store.read_files(project_id)
-        early = asyncio.create_task(self._start_early(project_id, files))
+        early: asyncio.Task[None] | None = None
+        if options.mode == "build":
+            early = asyncio.create_task(self._start_early(project_id, files))
 
-        state = _TurnState(TurnWorkspace(files))
-        request = CompletionRequest(
-            messages=build_messages(files=files, history=history, prompt=prompt),
-            context=ProjectContext(files=files, title=project.title, template=project.template),
+        model = str(getattr(provider, "model", provider.name))
+        budget = context_window(provider.name, model) - max_output_tokens(provider.name, model)
+        prompt = build_messages(
+            files=files,
+            history=history,
+            prompt=request,
+            budget_tokens=budget,
+            mode=options.mode,
+            active_file=options.active_file,
+            recent=await recent_paths(self.store, project_id),
+            locked=preferences.locked_files,
         )
-        failure: TesseraError | None = None
+        yield events.custom(
+            CustomName.CONTEXT,
+            files=prompt.context.included,
+            summarised=prompt.context.summarised,
+            tokens=prompt.context.tokens,
+            budget=budget,
+        )
+        workspace = TurnWorkspace(
+            files,
+            locked=preferences.locked_files,
+            read_only=options.mode == "chat",
+            template=project.template,
+        )
+        applier = ActionApplier(
+            workspace,
+            on_meta=lambda meta: self._meta(project_id, meta),
+            message_id=uuid.uuid4().hex,
+        )
+        completion = CompletionRequest(
+            messages=prompt.messages,
+            context=ProjectContext(files=files, title=project.title, template=project.template),
+            purpose=options.mode,
+        )
         yield events.step_started(Step.GENERATING)
         try:
-            async for event in self._generate(project_id, request, state):
+            async for event in Generation(provider, completion, applier).run():
                 yield event
         except TesseraError as exc:
-            failure = exc
-        if state.text_started:
-            yield events.text_end(state.message_id)
+            outcome.failure = exc
+        text_end = applier.text_end()
+        if text_end is not None:
+            yield text_end
         yield events.step_finished(Step.GENERATING)
 
-        async for event in self._save(project_id, project.template, prompt, state, failure):
+        async for event in self._save(project, request, shown, workspace.changes, applier, outcome):
             yield event
-        if failure is not None:
-            early.cancel()
-            yield events.run_error(failure.message, failure.code)
-            return
+        outcome.files = workspace.files
+        outcome.changed = bool(workspace.changes)
+        if early is not None:
+            if outcome.failure is not None:
+                early.cancel()
+            await _settle(early)
 
-        await _settle(early)
-        yield events.step_started(Step.DEPLOYING)
-        error: RunErrorEvent | None = None
-        async for item in self._deploy(project_id, state.workspace.files):
-            if isinstance(item, RunErrorEvent):
-                error = item
-            else:
-                yield item
-        yield events.step_finished(Step.DEPLOYING)
-        yield error or events.run_finished(project_id, run_id)
-
-    async def _start_early(self, project_id: str, files: Mapping[str, str]) -> None:
-        """Create the sandbox and start its dev server while the model is still writing."""
-        try:
-            await self.sandboxes.deploy(project_id, files, wait=False)
-        except TesseraError as exc:
-            log.info("early sandbox start for %s failed: %s", project_id, exc.message)
-
-    async def _generate(
-        self, project_id: str, request: CompletionRequest, state: _TurnState
-    ) -> AsyncIterator[BaseEvent]:
-        parser = StreamParser()
-        ended = False
-        async for item in self.provider.stream(request):
-            if isinstance(item, StreamEnd):
-                ended = True
-                if item.usage is not None:
-                    yield events.custom(
-                        CustomName.USAGE,
-                        input_tokens=item.usage.input_tokens,
-                        output_tokens=item.usage.output_tokens,
-                        provider=self.provider.name,
-                        model=request.model or self.provider.label,
-                    )
-                if item.finish_reason == "length":
-                    state.refused.append("the model reached its output limit")
-                continue
-            for action in parser.feed(item.text):
-                async for event in self._apply(project_id, action, state):
-                    yield event
-        for action in parser.close():
-            async for event in self._apply(project_id, action, state):
-                yield event
-        if not ended:
-            raise ProviderStreamBroken("The model's answer broke off before it was complete.")
-
-    async def _apply(
-        self, project_id: str, action: act.Action, state: _TurnState
-    ) -> AsyncIterator[BaseEvent]:
-        workspace = state.workspace
-        try:
-            match action:
-                case act.ChatText(text=text):
-                    if not state.text_started:
-                        state.text_started = True
-                        yield events.text_start(state.message_id)
-                    state.chat.append(text)
-                    yield events.text_content(state.message_id, text)
-                case act.FileStarted(path=path):
-                    yield events.custom(CustomName.FILE_STARTED, path=path)
-                case act.FileDelta(path=path, delta=delta):
-                    yield events.custom(CustomName.FILE_DELTA, path=path, delta=delta)
-                case act.FileEnded(path=path, content=content):
-                    workspace.write(path, content)
-                    yield _file_ended(path, content)
-                case act.FileEdit(path=path, search=search, replace=replace):
-                    content = workspace.edit(path, search, replace)
-                    yield events.custom(CustomName.FILE_STARTED, path=path)
-                    yield _file_ended(path, content)
-                case act.FileDeleted(path=path):
-                    workspace.delete(path)
-                    yield events.custom(CustomName.FILE_DELETED, path=path)
-                case act.FileRenamed(source=source, target=target):
-                    content = workspace.rename(source, target)
-                    yield events.custom(CustomName.FILE_RENAMED, **{"from": source, "to": target})
-                    yield _file_ended(target, content)
-                case act.DependencyAdded(name=name, version=version):
-                    content = workspace.add_dependency(name, version)
-                    yield _file_ended("package.json", content)
-                case act.ProjectMeta(title=title, description=description):
-                    if title or description:
-                        project = await self.store.update_project(
-                            project_id, title=title, description=description
-                        )
-                        yield events.custom(
-                            CustomName.PROJECT_UPDATED,
-                            title=project.title,
-                            description=project.description,
-                        )
-                case act.ActionRefused(path=path, reason=reason):
-                    state.refused.append(reason)
-                    yield events.custom(CustomName.ACTION_ERROR, path=path, message=reason)
-        except TesseraError as exc:
-            path = getattr(action, "path", None)
-            state.refused.append(exc.message)
-            yield events.custom(CustomName.ACTION_ERROR, path=path, message=exc.message)
+    async def _meta(self, project_id: str, meta: act.ProjectMeta) -> BaseEvent | None:
+        if not (meta.title or meta.description):
+            return None
+        project = await self.store.update_project(
+            project_id, title=meta.title, description=meta.description
+        )
+        return events.custom(
+            CustomName.PROJECT_UPDATED, title=project.title, description=project.description
+        )
 
     async def _save(
         self,
-        project_id: str,
-        project_template: str,
-        prompt: str,
-        state: _TurnState,
-        failure: TesseraError | None,
+        project: ProjectRecord,
+        request: str,
+        shown: str,
+        changes: Mapping[str, str | None],
+        applier: ActionApplier,
+        outcome: _TurnOutcome,
     ) -> AsyncIterator[BaseEvent]:
         """One version for the turn's changes (partial work too), then the assistant message."""
         yield events.step_started(Step.SAVING)
         version_id: int | None = None
-        changes = state.workspace.changes
+        failure = outcome.failure
         if changes:
-            message = _version_message(prompt, failure)
             version = await self.store.commit_version(
-                project_id, changes=changes, message=message, kind="assistant"
+                project.id,
+                changes=dict(changes),
+                message=_version_message(shown or request, failure),
+                kind="assistant",
             )
             version_id = version.id
             yield events.custom(
@@ -200,68 +354,54 @@ class Agent:
                 message=version.message,
                 kind=version.kind,
             )
-        template = detect_app_type(state.workspace.files)
-        if state.workspace.files and template != project_template:
-            await self.store.update_project(project_id, template=template)
-        answer = "".join(state.chat).strip()
+        files = applier.workspace.files
+        template = detect_app_type(files)
+        if files and template != project.template:
+            await self.store.update_project(project.id, template=template)
+        answer = "".join(applier.chat).strip()
         if failure is not None:
             answer = f"{answer}\n\n{failure.message}".strip()
         if answer or version_id is not None:
             await self.store.add_message(
-                project_id,
+                project.id,
                 role="assistant",
                 content=answer or "(files updated)",
                 version_id=version_id,
             )
         yield events.step_finished(Step.SAVING)
 
-    async def _deploy(self, project_id: str, files: Mapping[str, str]) -> AsyncIterator[BaseEvent]:
-        """Deploys, streaming the sandbox's log lines while it starts; ends with the preview
-        events, or with a RUN_ERROR event carrying the dev server's last output lines."""
-        lines: asyncio.Queue[str] = asyncio.Queue()
-        task = asyncio.create_task(
-            self.sandboxes.deploy(project_id, files, on_log=lines.put_nowait, wait=True)
-        )
-        while not task.done() or not lines.empty():
-            getter = asyncio.create_task(lines.get())
-            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                yield events.custom(CustomName.SANDBOX_LOG, line=getter.result())
-            else:
-                getter.cancel()
+    # --- helpers -------------------------------------------------------------------------
+    async def _preferences(self, project_id: str) -> AgentPreferences:
+        if self.preferences is None:
+            return AgentPreferences.defaults()
+        return await self.preferences.for_project(project_id)
+
+    async def _start_early(self, project_id: str, files: Mapping[str, str]) -> None:
+        """Create the sandbox and start its dev server while the model is still writing."""
         try:
-            deployment = task.result()
-            await keep_lockfiles(self.store, project_id, deployment)
-        except DevServerFailed as exc:
-            tail = f"\n{exc.output}" if exc.output else ""
-            yield events.run_error(f"The app did not start: {exc.message}{tail}", exc.code)
-            return
+            await self.sandboxes.deploy(project_id, files, wait=False)
         except TesseraError as exc:
-            yield events.run_error(f"The sandbox failed: {exc.message}", exc.code)
-            return
-        yield events.custom(
-            CustomName.E2B_DEPLOYMENT,
-            sandbox_id=deployment.sandbox_id,
-            sandbox_url=deployment.sandbox_url,
-            status=deployment.status,
-            files=deployment.files,
-            reload=deployment.reload,
+            log.info("early sandbox start for %s failed: %s", project_id, exc.message)
+
+    def _deploy_errors(self, project_id: str, deployed: DeployOutcome) -> list[AppError]:
+        """A failed deploy as an app error (also shown in the console)."""
+        if deployed.failure is None:
+            return []
+        error = AppError.create(
+            source="server", message=deployed.failure.splitlines()[0], detail=deployed.output
         )
-        yield events.custom(
-            CustomName.E2B_PREVIEW,
-            sandbox_id=deployment.sandbox_id,
-            preview_url=deployment.preview_url,
-            ready=deployment.status == "ready",
-        )
-        if deployment.status == "error":
-            yield events.run_error(
-                f"The app did not start: {deployment.error}", "dev_server_failed"
-            )
+        if self.diagnostics is not None:
+            self.diagnostics.report(project_id, error)
+        return [error]
 
 
-def _file_ended(path: str, content: str) -> BaseEvent:
+def _autofix(attempt: int, limit: int, status: str, errors: Sequence[AppError]) -> BaseEvent:
     return events.custom(
-        CustomName.FILE_ENDED, path=path, size=len(content.encode()), content=content
+        CustomName.AUTOFIX,
+        attempt=attempt,
+        max=limit,
+        status=status,
+        errors=[error.to_dict() for error in errors],
     )
 
 
@@ -275,3 +415,6 @@ def _version_message(prompt: str, failure: TesseraError | None) -> str:
 async def _settle(task: asyncio.Task[None]) -> None:
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
+
+
+__all__ = ["Agent", "RunOptions", "SingleProvider"]

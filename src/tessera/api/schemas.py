@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_PROMPT_CHARS = 20_000
 
@@ -21,11 +23,24 @@ class DeployRequest(BaseModel):
 
 
 class RunRequest(BaseModel):
-    prompt: str = Field(max_length=MAX_PROMPT_CHARS)
+    prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
+    mode: Literal["build", "chat"] = "build"
+    """build: the model changes the app; chat: it only answers."""
+    action: Literal["message", "fix"] = "message"
+    """fix: the model is asked to fix the app's current errors (the prompt may be empty)."""
+    active_file: str | None = Field(default=None, max_length=1_000)
 
     @field_validator("prompt")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("The prompt is empty: describe the app or the change you want.")
+    def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @model_validator(mode="after")
+    def _prompt_unless_fixing(self) -> RunRequest:
+        if self.action == "message" and not self.prompt:
+            raise ValueError("The prompt is empty: describe the app or the change you want.")
+        return self
+
+
+class EnhanceRequest(BaseModel):
+    prompt: str = Field(max_length=MAX_PROMPT_CHARS)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from tessera.llm.base import CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
 from tessera.llm.offline.intents import detect_intent
+from tessera.llm.offline.purposes import chat_reply, enhance
 from tessera.llm.offline.replies import reply
 
 CHARS_PER_SECOND = 2_800.0
@@ -63,6 +64,10 @@ class OfflineProvider:
 
     def answer(self, request: CompletionRequest) -> str:
         """The whole text ``stream`` sends for ``request``."""
+        if request.purpose == "chat":
+            return chat_reply(request.context.files)
+        if request.purpose == "enhance":
+            return enhance(last_user_message(request))
         intent = detect_intent(last_user_message(request), request.context.files)
         return reply(intent, request.context.files)
 

@@ -1,0 +1,170 @@
+"""Modes, fixes, autofix, locks, enhance and bad model output through the HTTP API, with
+scripted models and real local sandboxes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tessera.llm.offline import OfflineProvider
+from tessera.protocol.format import render_file
+from tessera.sandbox.templates import TemplateCache, template_files
+from tests.agent.agent_support import Answer, SequenceProvider
+from tests.api.conftest import ClientFactory
+from tests.api.sse import custom, parse_sse, types
+
+BROKEN_APP = 'from flask import Flask\n\napp = Flask(__name__)\n\n@app.get("/")\ndef index(:\n    return "hi"\n'
+FIXED_APP = 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/")\ndef index() -> str:\n    return "<h1>Fixed</h1>"\n'
+
+
+@pytest.fixture(autouse=True)
+def python_template(template_cache: TemplateCache) -> None:
+    if not template_cache.is_ready("python"):
+        asyncio.run(template_cache.warm("python"))
+
+
+def run(client: TestClient, pid: str, **body: Any) -> list[dict[str, Any]]:
+    with client.stream("POST", f"/api/projects/{pid}/runs", json=body) as answer:
+        assert answer.status_code == 200, answer.read()
+        return parse_sse(answer.iter_lines())
+
+
+def new_project(client: TestClient) -> str:
+    pid: str = client.post("/api/projects", json={"name": "t"}).json()["id"]
+    return pid
+
+
+def python_app(app_py: str) -> str:
+    files = template_files("python")
+    files["app.py"] = app_py
+    return "Here you go.\n" + "".join(render_file(p, c) for p, c in files.items())
+
+
+def test_chat_mode_answers_and_changes_no_file(make_client: ClientFactory) -> None:
+    provider = SequenceProvider(
+        'It keeps the list in state.\n<tessera-file path="src/App.tsx">\nhacked\n</tessera-file>'
+    )
+    client = make_client(provider)
+    pid = new_project(client)
+    events = run(client, pid, prompt="How does it work?", mode="chat")
+    assert types(events)[-1] == "RUN_FINISHED"
+    assert not custom(events, "version_created")
+    assert not custom(events, "e2b_deployment")
+    assert any("chat mode" in e["message"] for e in custom(events, "action_error"))
+    assert client.get(f"/api/projects/{pid}/files").json() == []
+    request = provider.requests[0]
+    assert request.purpose == "chat"
+    assert "do NOT write" in request.messages[0].content
+
+
+def test_fix_without_errors_is_refused_clearly(make_client: ClientFactory) -> None:
+    client = make_client(SequenceProvider())
+    pid = new_project(client)
+    events = run(client, pid, action="fix")
+    assert types(events) == ["RUN_STARTED", "RUN_ERROR"]
+    assert "no errors to fix" in events[-1]["message"]
+
+
+def test_an_empty_message_is_refused_but_an_empty_fix_is_not(make_client: ClientFactory) -> None:
+    client = make_client(SequenceProvider())
+    pid = new_project(client)
+    answer = client.post(f"/api/projects/{pid}/runs", json={"prompt": "  "})
+    assert answer.status_code == 422
+    assert "prompt is empty" in answer.json()["error"]["message"]
+    bad_mode = client.post(f"/api/projects/{pid}/runs", json={"prompt": "x", "mode": "yolo"})
+    assert bad_mode.status_code == 422
+
+
+def test_enhance_rewrites_a_short_request(make_client: ClientFactory) -> None:
+    client = make_client(OfflineProvider(pace=0))
+    pid = new_project(client)
+    answer = client.post(f"/api/projects/{pid}/enhance", json={"prompt": "a todo app"})
+    assert answer.status_code == 200
+    enhanced = answer.json()["prompt"]
+    assert enhanced.startswith("A todo app.")
+    assert "Include:" in enhanced and len(enhanced) > 3 * len("a todo app")
+    empty = client.post(f"/api/projects/{pid}/enhance", json={"prompt": " "})
+    assert empty.status_code == 422
+    assert client.get(f"/api/projects/{pid}/files").json() == []
+
+
+def test_a_crashing_app_is_fixed_automatically(make_client: ClientFactory) -> None:
+    provider = SequenceProvider(python_app(BROKEN_APP), python_app(FIXED_APP))
+    client = make_client(provider)
+    pid = new_project(client)
+    events = run(client, pid, prompt="a flask hello app")
+    assert types(events)[-1] == "RUN_FINISHED", events[-1]
+    statuses = [a["status"] for a in custom(events, "autofix")]
+    assert statuses == ["started", "fixed"]
+    errors = custom(events, "app_error")[0]["errors"]
+    assert "SyntaxError" in (errors[0]["detail"] or "") + errors[0]["message"]
+    fix_request = provider.requests[1].messages[-1].content
+    assert "The app has these errors" in fix_request and "SyntaxError" in fix_request
+    assert client.get(f"/api/projects/{pid}/files/app.py").json()["content"] == FIXED_APP
+    versions = client.get(f"/api/projects/{pid}").json()["versions"]
+    assert len(versions) == 2
+    preview = custom(events, "e2b_preview")[-1]
+    assert preview["ready"] is True
+
+
+def test_autofix_stops_after_its_attempts_and_says_so(make_client: ClientFactory) -> None:
+    still_broken = [python_app(BROKEN_APP + f"\n# attempt {n}\n") for n in range(3)]
+    provider = SequenceProvider(*still_broken)
+    client = make_client(provider)
+    pid = new_project(client)
+    events = run(client, pid, prompt="a flask hello app")
+    autofix = custom(events, "autofix")
+    assert [a["status"] for a in autofix] == ["started", "started", "gave_up"]
+    assert autofix[-1]["max"] == 2
+    assert types(events)[-1] == "RUN_ERROR"
+    assert len(provider.requests) == 3
+
+
+def test_locked_files_are_never_changed_by_the_model(make_client: ClientFactory) -> None:
+    files = template_files("python")
+    client = make_client(
+        SequenceProvider(
+            "".join(render_file(p, c) for p, c in files.items()),
+            render_file("app.py", FIXED_APP) + render_file("notes.md", "# Notes\n"),
+        )
+    )
+    pid = new_project(client)
+    assert types(run(client, pid, prompt="a flask app"))[-1] == "RUN_FINISHED"
+    locked = client.put(f"/api/projects/{pid}/settings", json={"locked_files": ["app.py"]})
+    assert locked.status_code == 200, locked.text
+    events = run(client, pid, prompt="change it")
+    assert any("locked" in e["message"] for e in custom(events, "action_error"))
+    assert client.get(f"/api/projects/{pid}/files/app.py").json()["content"] == files["app.py"]
+    assert client.get(f"/api/projects/{pid}/files/notes.md").json()["content"] == "# Notes\n"
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        ('<tessera-file path="huge.txt">\n' + "x" * 5_000_000 + "\n</tessera-file>", "MB"),
+        ('<tessera-file path="blob.bin">\n\x00\x01\x02PNG\x00\x00\n</tessera-file>', "binary"),
+        ('<tessera-file path="../../etc/passwd">\nroot\n</tessera-file>', "outside"),
+        ('<tessera-file path="src/unclosed.ts">\nexport const a = 1\n', None),
+        ('{"files": {"src/x.ts": "broken json', None),
+    ],
+    ids=["5MB", "binary", "path-attack", "unclosed-tag", "invalid-json"],
+)
+def test_bad_model_output_keeps_the_work_before_it(
+    make_client: ClientFactory, tail: str, expected: str | None
+) -> None:
+    good = render_file("notes.md", "# Kept\n")
+    client = make_client(SequenceProvider(Answer(good + tail), chunk=4096))
+    pid = new_project(client)
+    events = run(client, pid, prompt="do it", mode="build")
+    assert types(events)[-1] in ("RUN_FINISHED", "RUN_ERROR")
+    errors = [e["message"] for e in custom(events, "action_error")]
+    if expected is not None:
+        assert any(expected in message for message in errors), errors
+    else:
+        assert errors, "the broken part must be reported"
+    assert client.get(f"/api/projects/{pid}/files/notes.md").json()["content"] == "# Kept\n"
+    assert custom(events, "version_created")
+    assert client.get("/api/health").json() == {"status": "ok"}
