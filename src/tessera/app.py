@@ -14,11 +14,13 @@ from tessera import __version__
 from tessera.agent.runs import RunRegistry
 from tessera.agent.turn import Agent
 from tessera.api import meta, projects, runs, sandboxes
+from tessera.api import settings as settings_api
 from tessera.api.web import mount_web
 from tessera.config import Settings
 from tessera.errors import TesseraError
 from tessera.llm.base import Provider
-from tessera.llm.factory import create_provider
+from tessera.llm.pool import ProviderPool
+from tessera.preferences import Preferences
 from tessera.preview.proxy import PreviewProxy
 from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
@@ -48,7 +50,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.database)
-        llm = provider or create_provider(settings)
+        preferences = Preferences(store, settings)
+        llm = ProviderPool(settings, preferences, fixed=provider)
         sandboxes_backend: SandboxProvider
         if sandbox_provider is not None:
             sandboxes_backend = sandbox_provider
@@ -72,21 +75,28 @@ def create_app(
             sweep_interval=settings.sandbox_sweep_interval,
         )
         await lifecycle.start()
-        agent = Agent(store=store, provider=llm, sandboxes=sandboxes)
+        agent = Agent(
+            store=store,
+            provider=llm,
+            sandboxes=sandboxes,
+            preferences=preferences,
+            check_window=settings.autofix_window,
+        )
         app.state.settings = settings
         app.state.store = store
         app.state.sandboxes = sandboxes
         app.state.lifecycle = lifecycle
+        app.state.preferences = preferences
+        app.state.llm = llm
         app.state.runs = RunRegistry(agent)
-        app.state.projects = ProjectService(store=store, sandboxes=sandboxes, provider=llm)
+        app.state.projects = ProjectService(store=store, sandboxes=sandboxes, llm=llm)
         try:
             yield
         finally:
             await app.state.runs.aclose()
             await lifecycle.aclose()  # sandboxes are paused, kept for the next start
             await sandboxes_backend.aclose()
-            if provider is None:
-                await llm.aclose()
+            await llm.aclose()
             await store.close()
 
     app = FastAPI(title="Tessera", version=__version__, lifespan=lifespan)
@@ -111,6 +121,7 @@ def create_app(
     app.include_router(projects.router)
     app.include_router(runs.router)
     app.include_router(sandboxes.router)
+    app.include_router(settings_api.router)
     mount_web(app)
     app.add_middleware(
         PreviewProxy,

@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "TESSERA_ANTHROPIC_API_KEY"),
     )
+    autofix: bool = Field(
+        default=True,
+        description="Whether the agent tries to repair build and runtime errors of the app "
+        "on its own after a turn (the default of the settings page).",
+    )
+    autofix_attempts: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="Repair turns the agent may take in a row for one error (0 to 5).",
+    )
+    autofix_window: float = Field(
+        default=2.5,
+        ge=0.0,
+        description="Seconds to wait after a deploy for the running app (and its preview "
+        "page) to report errors before a run is done.",
+    )
     offline_pace: float = Field(
         default=1.0,
         ge=0.0,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tessera.llm.base import Provider
+from tessera.llm.pool import ProviderPool
 from tessera.lockfiles import keep_lockfiles
 from tessera.protocol.paths import validate_path
 from tessera.sandbox.manager import Deployment, SandboxManager
@@ -16,16 +16,20 @@ from tessera.store import FileRecord, ProjectRecord, Store
 
 
 class ProjectService:
-    def __init__(self, *, store: Store, sandboxes: SandboxManager, provider: Provider) -> None:
+    def __init__(self, *, store: Store, sandboxes: SandboxManager, llm: ProviderPool) -> None:
         self.store = store
         self.sandboxes = sandboxes
-        self.provider = provider
+        self.llm = llm
 
-    def llm_info(self) -> dict[str, str]:
+    async def llm_info(self, project_id: str | None = None) -> dict[str, Any]:
+        """The model a project's turns use (the global one without a project)."""
+        if project_id is not None:
+            return await self.llm.label_for(project_id)
+        provider = await self.llm.for_global()
         return {
-            "provider": self.provider.name,
-            "model": getattr(self.provider, "model", self.provider.name),
-            "label": self.provider.label,
+            "provider": provider.name,
+            "model": getattr(provider, "model", provider.name),
+            "label": provider.label,
         }
 
     async def create(self, *, name: str | None, template: str) -> ProjectRecord:
@@ -41,7 +45,7 @@ class ProjectService:
             "files": [{"path": f.path, "size": f.size} for f in files],
             "messages": [m.to_dict() for m in messages],
             "versions": [v.to_dict() for v in versions],
-            "llm": self.llm_info(),
+            "llm": await self.llm_info(project_id),
         }
 
     async def read_file(self, project_id: str, path: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -19,8 +20,9 @@ from tessera.errors import (
 from tessera.llm.anthropic import AnthropicProvider
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, TextDelta
 from tessera.llm.factory import create_provider
+from tessera.llm.failures import RetryPolicy
 from tessera.llm.openai import OpenAIProvider
-from tessera.llm.testing import FakeAnthropicServer
+from tessera.llm.testing import FakeAnthropicServer, ScriptedError, ScriptedText
 
 REQUEST = CompletionRequest(
     messages=[
@@ -41,7 +43,7 @@ def server() -> Iterator[FakeAnthropicServer]:
 
 @pytest.fixture
 def fake(server: FakeAnthropicServer) -> FakeAnthropicServer:
-    server.requests.clear()
+    server.reset()
     return server
 
 
@@ -54,10 +56,22 @@ async def provider(fake: FakeAnthropicServer) -> AsyncIterator[AnthropicProvider
     await model.aclose()
 
 
+@pytest.fixture
+async def retrying(fake: FakeAnthropicServer) -> AsyncIterator[AnthropicProvider]:
+    """A provider with the default retries (two)."""
+    model = AnthropicProvider(api_key="sk-ant-test", base_url=fake.base_url, model="claude-test")
+    yield model
+    await model.aclose()
+
+
 async def collect(
     provider: AnthropicProvider, request: CompletionRequest = REQUEST
 ) -> list[object]:
     return [item async for item in provider.stream(request)]
+
+
+def texts(items: list[object]) -> list[str]:
+    return [item.text for item in items if isinstance(item, TextDelta)]
 
 
 async def test_streamed_text_equals_the_script(
@@ -154,6 +168,106 @@ async def test_a_dropped_stream_is_broken(
             assert isinstance(item, TextDelta)
             received.append(item.text)
     assert received == ["one", "two"]
+
+
+async def test_usage_comes_from_message_start_and_message_delta(
+    fake: FakeAnthropicServer, provider: AnthropicProvider
+) -> None:
+    fake.enqueue_text(["123456789", "0123456"])
+    end = (await collect(provider))[-1]
+    assert isinstance(end, StreamEnd) and end.usage is not None
+    prompt_chars = sum(len(message.content) for message in REQUEST.messages)
+    assert end.usage.input_tokens == (prompt_chars + 3) // 4  # message_start
+    assert end.usage.output_tokens == (16 + 3) // 4  # message_delta, not message_start's 1
+
+
+# --- retries ---------------------------------------------------------------------------------
+
+
+async def test_a_rate_limit_is_retried_after_the_wait_it_names(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.script(
+        ScriptedError(429, "rate limited", retry_after=0.3), ScriptedText(["ok"], "end_turn")
+    )
+    started = time.monotonic()
+    items = await collect(retrying)
+    assert texts(items) == ["ok"]
+    assert len(fake.requests) == 2
+    assert fake.intervals()[0] >= 0.3
+    assert 0.3 <= time.monotonic() - started < 5
+
+
+async def test_an_overloaded_api_is_retried_with_backoff(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.enqueue_error(529, "Overloaded")
+    fake.enqueue_text(["ok"])
+    assert texts(await collect(retrying)) == ["ok"]
+    assert len(fake.requests) == 2
+    assert fake.intervals()[0] >= RetryPolicy().first_backoff
+
+
+async def test_an_overload_event_before_any_text_is_retried(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.enqueue_stream_error("overloaded_error", "Overloaded")
+    fake.enqueue_text(["after the overload"])
+    assert texts(await collect(retrying)) == ["after the overload"]
+    assert len(fake.requests) == 2
+
+
+async def test_an_overload_event_mid_answer_is_not_retried(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.enqueue_stream_error("overloaded_error", "Overloaded", chunks=["half", "way"], after=2)
+    fake.enqueue_text(["never asked for"])
+    received: list[str] = []
+    with pytest.raises(ProviderError) as caught:
+        async for item in retrying.stream(REQUEST):
+            assert isinstance(item, TextDelta)
+            received.append(item.text)
+    assert received == ["half", "way"]
+    assert "overloaded" in caught.value.message and "Overloaded" in caught.value.message
+    assert len(fake.requests) == 1 and fake.pending == 1
+
+
+async def test_retries_are_bounded_and_the_user_is_told_how_long_to_wait(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    for _ in range(3):
+        fake.enqueue_error(429, "Number of requests has exceeded your rate limit", 0.1)
+    fake.enqueue_text(["never asked for"])
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(retrying)
+    assert len(fake.requests) == 3
+    assert fake.pending == 1
+    assert "tried 3 times" in caught.value.message and "wait 0.1 s" in caught.value.message
+
+
+async def test_a_long_retry_after_is_reported_at_once(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.enqueue_error(429, "rate limited", retry_after=3600)
+    started = time.monotonic()
+    with pytest.raises(ProviderRateLimited, match="wait 60 min"):
+        await collect(retrying)
+    assert time.monotonic() - started < 5
+    assert len(fake.requests) == 1
+
+
+async def test_a_stream_dropped_mid_answer_is_not_retried(
+    fake: FakeAnthropicServer, retrying: AnthropicProvider
+) -> None:
+    fake.enqueue_drop(["one", "two", "three"], after=1)
+    fake.enqueue_text(["a second answer"])
+    received: list[str] = []
+    with pytest.raises(ProviderStreamBroken):
+        async for item in retrying.stream(REQUEST):
+            assert isinstance(item, TextDelta)
+            received.append(item.text)
+    assert received == ["one"]
+    assert len(fake.requests) == 1 and fake.pending == 1
 
 
 async def test_an_unreachable_server_is_named() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
+from email.utils import formatdate
 
 import httpx
 import pytest
@@ -16,8 +18,9 @@ from tessera.errors import (
     ProviderStreamBroken,
 )
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, TextDelta
+from tessera.llm.failures import RetryPolicy, describe_wait, retry_after_seconds
 from tessera.llm.openai import OpenAIProvider
-from tessera.llm.testing import FakeOpenAIServer
+from tessera.llm.testing import FakeOpenAIServer, ScriptedError, ScriptedText
 
 REQUEST = CompletionRequest(
     messages=[ChatMessage("system", "You write apps."), ChatMessage("user", "a todo app")]
@@ -32,7 +35,7 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 @pytest.fixture
 def fake(server: FakeOpenAIServer) -> FakeOpenAIServer:
-    server.requests.clear()
+    server.reset()
     return server
 
 
@@ -43,8 +46,20 @@ async def provider(fake: FakeOpenAIServer) -> AsyncIterator[OpenAIProvider]:
     await model.aclose()
 
 
+@pytest.fixture
+async def retrying(fake: FakeOpenAIServer) -> AsyncIterator[OpenAIProvider]:
+    """A provider with the default retries (two)."""
+    model = OpenAIProvider(api_key="sk-test", base_url=fake.base_url, model="m1")
+    yield model
+    await model.aclose()
+
+
 async def collect(provider: OpenAIProvider, request: CompletionRequest = REQUEST) -> list[object]:
     return [item async for item in provider.stream(request)]
+
+
+def texts(items: list[object]) -> list[str]:
+    return [item.text for item in items if isinstance(item, TextDelta)]
 
 
 async def test_streamed_text_equals_the_script(
@@ -138,16 +153,143 @@ async def test_an_unknown_model_says_which_setting_to_check(
         await collect(provider)
 
 
-async def test_retries_are_the_sdks(fake: FakeOpenAIServer) -> None:
-    fake.enqueue_error(500, "flaky", retry_after=0)
-    fake.enqueue_text(["second try"])
-    model = OpenAIProvider(api_key="k", base_url=fake.base_url, max_retries=1)
-    try:
-        items = await collect(model)
-    finally:
-        await model.aclose()
-    assert [item.text for item in items if isinstance(item, TextDelta)] == ["second try"]
+async def test_usage_is_read_from_the_stream(
+    fake: FakeOpenAIServer, provider: OpenAIProvider
+) -> None:
+    fake.enqueue_text(["12345678", "9"])
+    end = (await collect(provider))[-1]
+    assert isinstance(end, StreamEnd) and end.usage is not None
+    prompt_chars = len("You write apps.") + len("a todo app")
+    assert end.usage.input_tokens == (prompt_chars + 3) // 4
+    assert end.usage.output_tokens == (9 + 3) // 4
+    assert fake.requests[0].body["stream_options"] == {"include_usage": True}
+
+
+# --- retries ---------------------------------------------------------------------------------
+
+
+async def test_a_rate_limit_is_retried_after_the_wait_it_names(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.script(ScriptedError(429, "Rate limit reached", retry_after=0.3), ScriptedText(["ok"]))
+    started = time.monotonic()
+    items = await collect(retrying)
+    elapsed = time.monotonic() - started
+    assert texts(items) == ["ok"]
     assert len(fake.requests) == 2
+    assert fake.intervals()[0] >= 0.3
+    assert 0.3 <= elapsed < 5
+
+
+async def test_retry_after_in_milliseconds_is_honoured(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_error(429, "slow down", headers={"retry-after-ms": "250"})
+    fake.enqueue_text(["ok"])
+    assert texts(await collect(retrying)) == ["ok"]
+    assert len(fake.requests) == 2 and fake.intervals()[0] >= 0.25
+
+
+async def test_a_server_error_is_retried_with_backoff(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_error(500, "The server had an error")
+    fake.enqueue_error(503, "Service unavailable", retry_after=0.1)
+    fake.enqueue_text(["third time lucky"])
+    assert texts(await collect(retrying)) == ["third time lucky"]
+    assert len(fake.requests) == 3
+    first_wait, second_wait = fake.intervals()
+    assert first_wait >= RetryPolicy().first_backoff  # no retry-after: the backoff
+    assert second_wait >= 0.1
+    assert fake.pending == 0
+
+
+async def test_retries_are_bounded_and_the_user_is_told_how_long_to_wait(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    for _ in range(3):
+        fake.enqueue_error(429, "Rate limit reached for requests", retry_after=0.1)
+    fake.enqueue_text(["never asked for"])
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(retrying)
+    assert len(fake.requests) == 3  # the first try and two retries, no more
+    assert fake.pending == 1
+    message = caught.value.message
+    assert "Rate limit reached for requests" in message
+    assert "tried 3 times" in message and "wait 0.1 s" in message
+
+
+async def test_a_long_retry_after_is_reported_at_once_not_waited_for(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_error(429, "Try again in a minute", retry_after=60)
+    started = time.monotonic()
+    with pytest.raises(ProviderRateLimited) as caught:
+        await collect(retrying)
+    assert time.monotonic() - started < 5
+    assert len(fake.requests) == 1
+    assert "wait 60 s" in caught.value.message
+
+
+@pytest.mark.parametrize("status", [400, 401, 404])
+async def test_a_client_error_is_not_retried(
+    status: int, fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_error(status, "no")
+    with pytest.raises(ProviderError):
+        await collect(retrying)
+    assert len(fake.requests) == 1
+
+
+async def test_the_server_can_forbid_a_retry(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_error(500, "do not repeat this", headers={"x-should-retry": "false"})
+    with pytest.raises(ProviderError, match="do not repeat this"):
+        await collect(retrying)
+    assert len(fake.requests) == 1
+
+
+async def test_a_stream_dropped_mid_answer_is_not_retried(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_drop(["one", "two", "three"], after=2)
+    fake.enqueue_text(["a second answer"])
+    received: list[str] = []
+    with pytest.raises(ProviderStreamBroken):
+        async for item in retrying.stream(REQUEST):
+            assert isinstance(item, TextDelta)
+            received.append(item.text)
+    assert received == ["one", "two"]  # the partial answer reached the caller
+    assert len(fake.requests) == 1
+    assert fake.pending == 1
+
+
+async def test_a_stream_dropped_before_any_text_is_retried(
+    fake: FakeOpenAIServer, retrying: OpenAIProvider
+) -> None:
+    fake.enqueue_drop(["never sent"], after=0)
+    fake.enqueue_text(["whole answer"])
+    assert texts(await collect(retrying)) == ["whole answer"]
+    assert len(fake.requests) == 2
+
+
+def test_retry_after_is_read_in_every_form() -> None:
+    assert retry_after_seconds({"retry-after": "7"}) == 7
+    assert retry_after_seconds({"retry-after": "0.5"}) == 0.5
+    assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    in_a_minute = retry_after_seconds({"retry-after": formatdate(time.time() + 60, usegmt=True)})
+    assert in_a_minute is not None and 55 <= in_a_minute <= 61
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None
+
+
+def test_the_policy_doubles_its_backoff_and_caps_retry_after() -> None:
+    policy = RetryPolicy(retries=3, first_backoff=0.5, longest_backoff=1.5)
+    assert [policy.wait(n, None) for n in (1, 2, 3, 4)] == [0.5, 1.0, 1.5, None]
+    assert policy.wait(1, 12.0) == 12.0
+    assert policy.wait(1, policy.longest_retry_after + 1) is None
+    assert [describe_wait(s) for s in (0.25, 7, 59.2, 600)] == ["0.2 s", "7 s", "60 s", "10 min"]
 
 
 async def test_a_dropped_stream_is_a_broken_stream(
@@ -179,6 +321,18 @@ async def test_an_unreachable_server_is_a_provider_error() -> None:
         await model.aclose()
     assert type(caught.value) is ProviderError
     assert f"could not reach the model at {base_url}" in caught.value.message
+
+
+async def test_an_unreachable_server_is_tried_again_before_giving_up() -> None:
+    base_url = f"http://127.0.0.1:{closed_port()}/v1"
+    model = OpenAIProvider(api_key="k", base_url=base_url, max_retries=1)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ProviderError, match="tried 2 times"):
+            await collect(model)
+    finally:
+        await model.aclose()
+    assert time.monotonic() - started >= RetryPolicy().first_backoff
 
 
 def test_labels_name_the_model_and_the_host() -> None:

@@ -26,8 +26,16 @@ async def test_open_creates_the_folder_and_the_schema(db_path: Path, db_url: str
     with sqlite3.connect(db_path) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-    assert {"projects", "blobs", "files", "versions", "version_files", "messages"} <= tables
-    assert revision == "0001"
+    assert {
+        "projects",
+        "blobs",
+        "files",
+        "versions",
+        "version_files",
+        "messages",
+        "settings",
+    } <= tables
+    assert revision == "0002"
 
 
 async def test_data_survives_a_restart(db_url: str) -> None:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from tessera.agent.runs import RunRegistry
 from tessera.config import Settings
+from tessera.preferences import Preferences
 from tessera.projects import ProjectService
 from tessera.sandbox.lifecycle import SandboxLifecycle
 
@@ -36,3 +37,11 @@ Projects = Annotated[ProjectService, Depends(_projects)]
 Runs = Annotated[RunRegistry, Depends(_runs)]
 Lifecycle = Annotated[SandboxLifecycle, Depends(_lifecycle)]
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+def _preferences(request: Request) -> Preferences:
+    preferences: Preferences = request.app.state.preferences
+    return preferences
+
+
+Prefs = Annotated[Preferences, Depends(_preferences)]

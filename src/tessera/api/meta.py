@@ -22,7 +22,7 @@ async def config(settings: AppSettings, projects: Projects) -> dict[str, Any]:
     # "none": local sandboxes run unisolated (the UI warns); E2B sandboxes are virtual machines.
     isolation = settings.sandbox_isolation if settings.sandbox == "local" else "e2b"
     return {
-        "llm": projects.llm_info(),
+        "llm": await projects.llm_info(),
         "sandbox": settings.sandbox,
         "isolation": isolation,
         "version": __version__,

@@ -6,7 +6,7 @@ OpenAI itself, or a local server through ``TESSERA_LLM_BASE_URL`` (Ollama
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import openai
 from openai.types.chat import (
@@ -16,15 +16,18 @@ from openai.types.chat import (
     ChatCompletionUserMessageParam,
 )
 
-from tessera.errors import (
-    ProviderError,
-    ProviderStreamBroken,
-)
+from tessera.errors import ProviderError, ProviderStreamBroken
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
 from tessera.llm.failures import (
+    Retryable,
+    RetryPolicy,
+    broken_stream,
     connection_failure,
     host_of,
+    is_transient,
+    retry_after_seconds,
     status_failure,
+    stream_with_retries,
     timeout_failure,
 )
 
@@ -54,7 +57,12 @@ def _detail(error: openai.APIStatusError) -> str:
 
 
 class OpenAIProvider:
-    """A model behind the OpenAI chat-completions API, streamed as ``TextDelta``s."""
+    """A model behind the OpenAI chat-completions API, streamed as ``TextDelta``s.
+
+    A rate limit, a server error or a refused connection before any text has streamed is
+    retried ``max_retries`` times (``failures.RetryPolicy``); the SDK's own retries are
+    off, so that a long ``retry-after`` is reported rather than silently waited for.
+    """
 
     name = "openai"
 
@@ -70,10 +78,11 @@ class OpenAIProvider:
         self.model = model
         self.base_url = base_url
         self.label = f"{model} via {host_of(base_url) or 'OpenAI'}"
+        self.retry_policy = RetryPolicy(retries=max_retries)
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url or "https://api.openai.com/v1",
-            max_retries=max_retries,
+            max_retries=0,
             timeout=timeout,
         )
 
@@ -81,23 +90,42 @@ class OpenAIProvider:
     def _where(self) -> str:
         return self.base_url or "OpenAI"
 
-    def _translate(self, error: openai.OpenAIError) -> ProviderError:
+    def _status_failure(self, error: openai.APIStatusError, attempts: int) -> ProviderError:
+        return status_failure(
+            status=error.status_code,
+            detail=_detail(error),
+            retry_after=retry_after_seconds(error.response.headers),
+            where=self._where,
+            model=self.model,
+            key_variable="OPENAI_API_KEY",
+            attempts=attempts,
+        )
+
+    def _failure(self, error: openai.OpenAIError, *, opened: bool, text: bool) -> Exception:
+        """What ``error`` means after the response was ``opened`` (or not) and ``text``
+        streamed (or not): ``Retryable`` while nothing was written, else the user's error."""
         if isinstance(error, openai.APIStatusError):
-            return status_failure(
-                status=error.status_code,
-                detail=_detail(error),
-                retry_after=error.response.headers.get("retry-after"),
-                where=self._where,
-                model=self.model,
-                key_variable="OPENAI_API_KEY",
-            )
+            headers = error.response.headers
+            if not text and is_transient(error.status_code, headers):
+                return Retryable(
+                    lambda attempts: self._status_failure(error, attempts),
+                    retry_after=retry_after_seconds(headers),
+                )
+            return self._status_failure(error, 1)
+        if isinstance(error, openai.APIConnectionError) and text:
+            return self._broken()
         if isinstance(error, openai.APITimeoutError):
-            return timeout_failure(self._where)
+            return timeout_failure(self._where)  # not retried: each try costs the timeout
         if isinstance(error, openai.APIConnectionError):
-            return connection_failure(self._where)
+            if opened:
+                return Retryable(lambda _: self._broken())
+            return Retryable(lambda attempts: connection_failure(self._where, attempts))
         return ProviderError(f"The model provider ({self._where}) reported an error: {error}")
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+    def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+        return stream_with_retries(lambda: self._attempt(request), self.retry_policy)
+
+    async def _attempt(self, request: CompletionRequest) -> AsyncGenerator[StreamItem, None]:
         try:
             chunks = await self._client.chat.completions.create(
                 model=request.model or self.model,
@@ -110,10 +138,11 @@ class OpenAIProvider:
                 ),
             )
         except openai.OpenAIError as error:
-            raise self._translate(error) from error
+            raise self._failure(error, opened=False, text=False) from error
 
         finish_reason: str | None = None
         usage: Usage | None = None
+        streamed_text = False
         try:
             async with chunks:
                 async for chunk in chunks:
@@ -124,24 +153,18 @@ class OpenAIProvider:
                         )
                     for choice in chunk.choices:
                         if choice.delta is not None and choice.delta.content:
+                            streamed_text = True
                             yield TextDelta(choice.delta.content)
                         if choice.finish_reason:
                             finish_reason = choice.finish_reason
-        except openai.APIStatusError as error:
-            raise self._translate(error) from error
-        except openai.APIConnectionError as error:
-            raise self._broken() from error
         except openai.OpenAIError as error:
-            raise self._translate(error) from error
+            raise self._failure(error, opened=True, text=streamed_text) from error
         if finish_reason is None:
             raise self._broken()
         yield StreamEnd(finish_reason, usage)
 
     def _broken(self) -> ProviderStreamBroken:
-        return ProviderStreamBroken(
-            f"The connection to the model at {self._where} broke off before the answer was "
-            "complete. Try again."
-        )
+        return broken_stream(self._where)
 
     async def aclose(self) -> None:
         await self._client.close()

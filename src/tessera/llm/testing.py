@@ -8,19 +8,25 @@
   (browser tests included: it runs in its own thread with its own event loop).
 - ``FakeAnthropicServer``: the same for Anthropic's Messages API (``POST /v1/messages``),
   for tests of ``AnthropicProvider``.
+
+Both fake servers answer each request with the next scripted reply (``script(...)`` or the
+``enqueue_*`` methods): a sequence such as a 429 with ``retry-after: 0.2`` followed by a
+normal stream shows how a client retries; ``requests`` records what arrived and when
+(``intervals()``), and ``pending`` what was not asked for yet.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import itertools
 import json
 import logging
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -96,9 +102,13 @@ class ScriptedText:
 
 @dataclass(frozen=True, slots=True)
 class ScriptedError:
+    """An HTTP error answer; ``headers`` are added to it (e.g. ``retry-after-ms``,
+    ``x-should-retry``)."""
+
     status: int
     message: str
     retry_after: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +118,18 @@ class ScriptedDrop:
     delay: float | None = None
 
 
-Scripted = ScriptedText | ScriptedError | ScriptedDrop
+@dataclass(frozen=True, slots=True)
+class ScriptedStreamError:
+    """A stream that starts well, sends ``after`` chunks, then an error event of ``kind``
+    (Anthropic: "overloaded_error", "rate_limit_error", "api_error"...)."""
+
+    kind: str
+    message: str
+    chunks: list[str] = field(default_factory=list)
+    after: int = 0
+
+
+Scripted = ScriptedText | ScriptedError | ScriptedDrop | ScriptedStreamError
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +139,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any = None
     """The JSON body, or ``None``."""
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
 
 
 @dataclass(slots=True)
@@ -162,6 +185,35 @@ class _FakeServer(abc.ABC):
     def _push(self, item: Scripted) -> None:
         with self._queue.lock:
             self._queue.items.append(item)
+
+    def script(self, *replies: Scripted) -> None:
+        """Queue ``replies``: the next requests take them in order, then the default."""
+        with self._queue.lock:
+            self._queue.items.extend(replies)
+
+    def reset(self) -> None:
+        """Forget the recorded requests and every reply not taken yet."""
+        with self._queue.lock:
+            self._queue.items.clear()
+        self.requests.clear()
+
+    @property
+    def pending(self) -> int:
+        """Scripted replies no request has taken yet."""
+        with self._queue.lock:
+            return len(self._queue.items)
+
+    def intervals(self) -> list[float]:
+        """Seconds between one recorded request and the next, in order."""
+        times = [request.received_at for request in self.requests]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+    @staticmethod
+    def _error_headers(error: ScriptedError) -> dict[str, str]:
+        headers = dict(error.headers)
+        if error.retry_after is not None:
+            headers["retry-after"] = f"{error.retry_after:g}"
+        return headers
 
     def _next(self) -> Scripted:
         with self._queue.lock:
@@ -236,13 +288,16 @@ class _FakeServer(abc.ABC):
         self.stop()
 
     async def _record(self, request: Request) -> Any:
+        received_at = time.monotonic()
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
         self.requests.append(
-            RecordedRequest(request.method, request.url.path, dict(request.headers), body)
+            RecordedRequest(
+                request.method, request.url.path, dict(request.headers), body, received_at
+            )
         )
         return body
 
@@ -277,8 +332,15 @@ class FakeOpenAIServer(_FakeServer):
     ) -> None:
         self._push(ScriptedText(list(chunks), finish_reason, delay))
 
-    def enqueue_error(self, status: int, message: str, retry_after: float | None = None) -> None:
-        self._push(ScriptedError(status, message, retry_after))
+    def enqueue_error(
+        self,
+        status: int,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._push(ScriptedError(status, message, retry_after, dict(headers or {})))
 
     def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
         """Send ``after`` chunks, then close the connection with no finish_reason or [DONE]."""
@@ -313,6 +375,8 @@ class FakeOpenAIServer(_FakeServer):
         reply = self._next()
         if isinstance(reply, ScriptedError):
             return self._error(reply)
+        if isinstance(reply, ScriptedStreamError):
+            return self._error(ScriptedError(500, "ScriptedStreamError is Anthropic's only."))
         self._counter += 1
         context = _Completion(
             id=f"chatcmpl-fake{self._counter}",
@@ -333,9 +397,7 @@ class FakeOpenAIServer(_FakeServer):
 
     def _error(self, error: ScriptedError) -> Response:
         kind, code = _ERROR_KINDS.get(error.status, ("server_error", "server_error"))
-        headers = {}
-        if error.retry_after is not None:
-            headers["retry-after"] = f"{error.retry_after:g}"
+        headers = self._error_headers(error)
         payload = {"error": {"message": error.message, "type": kind, "param": None, "code": code}}
         return JSONResponse(payload, status_code=error.status, headers=headers)
 
@@ -477,12 +539,25 @@ class FakeAnthropicServer(_FakeServer):
     ) -> None:
         self._push(ScriptedText(list(chunks), stop_reason, delay))
 
-    def enqueue_error(self, status: int, message: str, retry_after: float | None = None) -> None:
-        self._push(ScriptedError(status, message, retry_after))
+    def enqueue_error(
+        self,
+        status: int,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._push(ScriptedError(status, message, retry_after, dict(headers or {})))
 
     def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
         """Send ``after`` text deltas, then close the connection with no ``message_stop``."""
         self._push(ScriptedDrop(list(chunks), after, delay))
+
+    def enqueue_stream_error(
+        self, kind: str, message: str, *, chunks: list[str] | None = None, after: int = 0
+    ) -> None:
+        """Answer 200, send ``after`` text deltas, then an ``error`` event of ``kind``."""
+        self._push(ScriptedStreamError(kind, message, list(chunks or []), after))
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -517,6 +592,8 @@ class FakeAnthropicServer(_FakeServer):
             "usage": {"input_tokens": _tokens(prompt_chars), "output_tokens": 1},
         }
         if not body.get("stream"):
+            if isinstance(reply, ScriptedStreamError):
+                return self._error(ScriptedError(529, reply.message))
             text = "".join(reply.chunks)
             whole = {
                 **message,
@@ -532,17 +609,16 @@ class FakeAnthropicServer(_FakeServer):
 
     def _error(self, error: ScriptedError) -> Response:
         kind = _ANTHROPIC_ERROR_TYPES.get(error.status, "api_error")
-        headers = {"request-id": "req_fake"}
-        if error.retry_after is not None:
-            headers["retry-after"] = f"{error.retry_after:g}"
+        headers = {"request-id": "req_fake", **self._error_headers(error)}
         payload = {"type": "error", "error": {"type": kind, "message": error.message}}
         return JSONResponse(payload, status_code=error.status, headers=headers)
 
     async def _events(
-        self, reply: ScriptedText | ScriptedDrop, message: dict[str, Any]
+        self, reply: ScriptedText | ScriptedDrop | ScriptedStreamError, message: dict[str, Any]
     ) -> AsyncIterator[str]:
-        delay = self.chunk_delay if reply.delay is None else reply.delay
-        limit = reply.after if isinstance(reply, ScriptedDrop) else len(reply.chunks)
+        delay = None if isinstance(reply, ScriptedStreamError) else reply.delay
+        delay = self.chunk_delay if delay is None else delay
+        limit = len(reply.chunks) if isinstance(reply, ScriptedText) else reply.after
         yield _event("message_start", {"type": "message_start", "message": message})
         yield _event(
             "content_block_start",
@@ -562,6 +638,10 @@ class FakeAnthropicServer(_FakeServer):
             )
         if isinstance(reply, ScriptedDrop):
             raise _DroppedOnPurpose
+        if isinstance(reply, ScriptedStreamError):
+            error = {"type": reply.kind, "message": reply.message}
+            yield _event("error", {"type": "error", "error": error})
+            return
         yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
         output = _tokens(sum(len(chunk) for chunk in reply.chunks))
         yield _event(

@@ -1,4 +1,4 @@
-"""Persistence: projects, their files (content-addressed blobs), versions and chat."""
+"""Persistence: projects, their files (content-addressed blobs), versions, chat and settings."""
 
 from tessera.store.records import (
     MESSAGE_ROLES,
@@ -8,9 +8,11 @@ from tessera.store.records import (
     ProjectRecord,
     VersionRecord,
 )
+from tessera.store.settings import GLOBAL_SCOPE
 from tessera.store.store import Store
 
 __all__ = [
+    "GLOBAL_SCOPE",
     "MESSAGE_ROLES",
     "VERSION_KINDS",
     "FileRecord",

@@ -4,8 +4,10 @@ these classes must stay in step with them (a test compares the two)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     Dialect,
     ForeignKey,
@@ -163,3 +165,22 @@ class Message(Base):
             created_at=self.created_at,
             version_id=self.version_id,
         )
+
+
+class Setting(Base):
+    """One setting: a JSON value under a key, for the whole installation or for one project.
+
+    ``scope`` is "global" or a project id. ``project_id`` repeats the project's id for
+    project settings (and is NULL for global ones) only so that deleting a project deletes
+    its settings by cascade, as for every other table a project owns.
+    """
+
+    __tablename__ = "settings"
+    __table_args__ = (Index(None, "project_id"),)
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=False)
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )

@@ -6,11 +6,12 @@ import asyncio
 import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
-from tessera.store import messages, projects, versions, working_copy
+from tessera.store import messages, projects, settings, versions, working_copy
 from tessera.store.database import Database
 from tessera.store.records import (
     MESSAGE_ROLES,
@@ -103,7 +104,7 @@ class Store:
         return await self._db.write(op)
 
     async def delete_project(self, project_id: str) -> None:
-        """Delete the project with its files, versions and messages."""
+        """Delete the project with its files, versions, messages and settings."""
 
         async def op(session: AsyncSession) -> None:
             await projects.delete_one(session, project_id)
@@ -225,6 +226,30 @@ class Store:
             return await messages.list_messages(session, project_id)
 
         return await self._db.read(op)
+
+    # --- settings ------------------------------------------------------------------------
+    async def get_settings(self, scope: str) -> dict[str, Any]:
+        """Every setting of ``scope`` ("global" or a project id): key -> JSON value."""
+
+        async def op(session: AsyncSession) -> dict[str, Any]:
+            await settings.require_scope(session, scope)
+            return await settings.read(session, scope)
+
+        return await self._db.read(op)
+
+    async def put_settings(self, scope: str, values: Mapping[str, Any | None]) -> None:
+        """Set the given keys of ``scope`` in one transaction; a None value deletes its key.
+
+        Keys not named are left as they are. A project's settings go with the project.
+        """
+        values = dict(values)
+        settings.check_values(values)
+
+        async def op(session: AsyncSession) -> None:
+            await settings.require_scope(session, scope)
+            await settings.write(session, scope, values)
+
+        await self._db.write(op)
 
     def _commit_lock(self, project_id: str) -> asyncio.Lock:
         lock = self._commit_locks.get(project_id)
