@@ -17,7 +17,9 @@ async def _no_meta(_: ProjectMeta) -> None:
     return None
 
 
-async def _run(provider: SequenceProvider, files: dict[str, str]) -> tuple[ActionApplier, list[BaseEvent]]:
+async def _run(
+    provider: SequenceProvider, files: dict[str, str]
+) -> tuple[ActionApplier, list[BaseEvent]]:
     applier = ActionApplier(TurnWorkspace(files), on_meta=_no_meta, message_id="m1")
     request = CompletionRequest(messages=[ChatMessage("user", "do it")])
     seen = [event async for event in Generation(provider, request, applier).run()]
@@ -34,7 +36,7 @@ async def test_an_answer_cut_at_the_output_limit_is_continued_into_the_same_file
         Answer("wo\nline three\n</tessera-file>\nDone."),
     )
     applier, seen = await _run(provider, {})
-    assert applier.workspace.files["src/App.tsx"] == "line one\nline two\nline three\n"
+    assert applier.workspace.files["src/App.tsx"] == "line one\nline two\nline three"
     second = provider.requests[1].messages
     assert second[-1] == ChatMessage("user", CONTINUE_PROMPT)
     assert second[-2].role == "assistant"
@@ -48,7 +50,7 @@ async def test_continuations_are_bounded() -> None:
         Answer("yy", "length") for _ in range(MAX_CONTINUATIONS)
     ]
     provider = SequenceProvider(*answers)
-    applier, seen = await _run(provider, {})
+    applier, _ = await _run(provider, {})
     assert len(provider.requests) == MAX_CONTINUATIONS + 1
     assert any("output limit" in r for r in applier.refused)
     assert "a.txt" not in applier.workspace.changes or applier.workspace.files["a.txt"]
@@ -60,10 +62,13 @@ async def test_a_failed_edit_is_reported_back_once_then_the_whole_file_is_asked_
         '<tessera-edit path="src/App.tsx">\n<<<<<<< SEARCH\nreturn <h2>Nope, not here at all</h2>\n'
         "=======\nreturn <h2>Bye</h2>\n>>>>>>> REPLACE\n</tessera-edit>"
     )
-    whole = '<tessera-file path="src/App.tsx">\nfunction App() {\n  return <h1>Bye</h1>\n}\n</tessera-file>'
+    whole = (
+        '<tessera-file path="src/App.tsx">\n'
+        "function App() {\n  return <h1>Bye</h1>\n}\n</tessera-file>"
+    )
     provider = SequenceProvider(Answer(wrong), Answer(wrong), Answer(whole))
     applier, seen = await _run(provider, files)
-    assert applier.workspace.files["src/App.tsx"] == "function App() {\n  return <h1>Bye</h1>\n}\n"
+    assert applier.workspace.files["src/App.tsx"] == "function App() {\n  return <h1>Bye</h1>\n}"
     first_repair = provider.requests[1].messages[-1].content
     assert "could not be applied" in first_repair
     assert "<tessera-edit>" in first_repair
@@ -77,7 +82,10 @@ async def test_a_failed_edit_is_reported_back_once_then_the_whole_file_is_asked_
 
 async def test_repairs_stop_after_the_last_round() -> None:
     files = {"a.txt": "alpha\n"}
-    wrong = '<tessera-edit path="a.txt">\n<<<<<<< SEARCH\nzzzz qqqq\n=======\nb\n>>>>>>> REPLACE\n</tessera-edit>'
+    wrong = (
+        '<tessera-edit path="a.txt">\n<<<<<<< SEARCH\nzzzz qqqq\n=======\nb\n'
+        ">>>>>>> REPLACE\n</tessera-edit>"
+    )
     provider = SequenceProvider(wrong, wrong, wrong)
     applier, _ = await _run(provider, files)
     assert len(provider.requests) == 3
@@ -87,7 +95,9 @@ async def test_repairs_stop_after_the_last_round() -> None:
 
 async def test_an_oversized_file_streams_no_further_and_is_refused() -> None:
     body = "x" * 1_200_000
-    provider = SequenceProvider(f'<tessera-file path="big.txt">\n{body}\n</tessera-file>ok', chunk=50_000)
+    provider = SequenceProvider(
+        f'<tessera-file path="big.txt">\n{body}\n</tessera-file>ok', chunk=50_000
+    )
     applier, seen = await _run(provider, {"small.txt": "s"})
     deltas = sum(len(d["delta"]) for d in _custom(seen, "file_delta"))
     assert deltas <= 1_000_000

@@ -60,7 +60,8 @@ def test_rename_moves_content_and_refuses_to_overwrite() -> None:
 
 
 def test_add_dependency_updates_package_json() -> None:
-    ws = TurnWorkspace({"package.json": json.dumps({"dependencies": {"react": "^19"}})})
+    manifest = {"scripts": {"dev": "vite"}, "dependencies": {"react": "^19"}}
+    ws = TurnWorkspace({"package.json": json.dumps(manifest)})
     ws.add_dependency("zustand", "^5")
     manifest = json.loads(ws.files["package.json"])
     assert manifest["dependencies"] == {"react": "^19", "zustand": "^5"}

@@ -80,7 +80,9 @@ class Generation:
                 ChatMessage("user", follow_up),
             ]
 
-    async def _answer(self, messages: list[ChatMessage], output: list[str]) -> AsyncIterator[BaseEvent]:
+    async def _answer(
+        self, messages: list[ChatMessage], output: list[str]
+    ) -> AsyncIterator[BaseEvent]:
         """One answer, continued while it stops at the output limit; parsed as it comes."""
         parser = StreamParser()
         base = list(messages)
@@ -107,7 +109,12 @@ class Generation:
                     output_tokens=end.usage.output_tokens,
                     provider=self.provider.name,
                     model=self.model,
-                    cost_usd=estimate_cost(self.provider.name, self.model, end.usage),
+                    cost_usd=estimate_cost(
+                        self.provider.name,
+                        self.model,
+                        end.usage,
+                        base_url=getattr(self.provider, "base_url", None),
+                    ),
                 )
             if end.finish_reason != "length":
                 break

@@ -130,12 +130,18 @@ def build_messages(
     return Prompt(messages=messages, context=selection, budget=budget_tokens)
 
 
-def enhance_messages(prompt: str, *, title: str | None, files: Mapping[str, str]) -> list[ChatMessage]:
+def enhance_messages(
+    prompt: str, *, title: str | None, files: Mapping[str, str]
+) -> list[ChatMessage]:
     """Messages asking the model to rewrite ``prompt`` into a fuller specification."""
-    about = "The project is empty." if not files else (
-        f"The project already has an app{f' ({title})' if title else ''} with the files "
-        + ", ".join(sorted(files)[:30])
-        + "; the request is a change to it."
+    about = (
+        "The project is empty."
+        if not files
+        else (
+            f"The project already has an app{f' ({title})' if title else ''} with the files "
+            + ", ".join(sorted(files)[:30])
+            + "; the request is a change to it."
+        )
     )
     return [
         ChatMessage("system", ENHANCE_SYSTEM_PROMPT),

@@ -8,7 +8,9 @@ from tessera.store import Store
 RECENT_VERSIONS = 4
 
 
-async def recent_paths(store: Store, project_id: str, *, versions: int = RECENT_VERSIONS) -> list[str]:
+async def recent_paths(
+    store: Store, project_id: str, *, versions: int = RECENT_VERSIONS
+) -> list[str]:
     """Paths changed by the project's last ``versions`` versions, most recent first."""
     records = (await store.list_versions(project_id))[-(versions + 1) :]
     if len(records) < 2:

@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from ag_ui.core import BaseEvent
 
@@ -51,6 +51,7 @@ class RunOptions:
     """The file open in the user's editor: sent to the model first."""
 
 
+@runtime_checkable
 class ProviderSource(Protocol):
     async def for_project(self, project_id: str) -> Provider: ...
 
@@ -68,8 +69,14 @@ class ErrorSource(Protocol):
 
     def clear(self, project_id: str) -> None: ...
 
+    # The hub's own deadline, not a cancel scope: hence a timeout parameter.
     async def wait_for_errors(
-        self, project_id: str, *, since: float, timeout: float, settle: float = ...
+        self,
+        project_id: str,
+        *,
+        since: float,
+        timeout: float,  # noqa: ASYNC109
+        settle: float = ...,
     ) -> list[AppError]: ...
 
 
@@ -105,7 +112,7 @@ class Agent:
     ) -> None:
         self.store = store
         self.providers: ProviderSource = (
-            provider if hasattr(provider, "for_project") else SingleProvider(provider)  # type: ignore[arg-type]
+            provider if isinstance(provider, ProviderSource) else SingleProvider(provider)
         )
         self.sandboxes = sandboxes
         self.diagnostics = diagnostics
@@ -127,8 +134,7 @@ class Agent:
             errors = self.diagnostics.errors(project_id) if self.diagnostics else []
             if not errors:
                 yield events.run_error(
-                    "There are no errors to fix: the app has reported none since it last "
-                    "changed.",
+                    "There are no errors to fix: the app has reported none since it last changed.",
                     InvalidInput.code,
                 )
                 return
