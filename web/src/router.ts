@@ -27,10 +27,13 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname)
 }
 
-export type Route = { page: 'home' } | { page: 'project'; id: string } | { page: 'notFound' }
+export const SETTINGS_PATH = '/settings'
+
+export type Route = { page: 'home' } | { page: 'project'; id: string } | { page: 'settings' } | { page: 'notFound' }
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'home' }
+  if (pathname === SETTINGS_PATH || pathname === `${SETTINGS_PATH}/`) return { page: 'settings' }
   const project = /^\/p\/([^/]+)\/?$/.exec(pathname)
   if (project) return { page: 'project', id: decodeURIComponent(project[1]) }
   return { page: 'notFound' }

@@ -4,6 +4,7 @@
  * whose message is meant to be shown to the user as it is.
  */
 
+import { asAppErrors, type AppError } from './appError'
 import { asRunEvent, type DeploymentStatus, type RunEvent } from './events'
 import { readSseJson } from './sse'
 
@@ -95,7 +96,7 @@ export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError'
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+export async function errorFrom(response: Response): Promise<ApiError> {
   const fallback = `${response.status} ${response.statusText || 'error'}`.trim()
   let body: unknown = null
   try {
@@ -124,13 +125,13 @@ async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, 'http_error', fallback)
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   signal?: AbortSignal
   /** Lets the request outlive the page (sending hand edits when the tab closes). */
   keepalive?: boolean
 }
 
-async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const init: RequestInit = {
     method,
     signal: options.signal,
@@ -152,7 +153,22 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/')
 }
 
-const project = (id: string) => `/api/projects/${encodeURIComponent(id)}`
+/** The API path of one project, e.g. `/api/projects/abc`. */
+export const projectUrl = (id: string) => `/api/projects/${encodeURIComponent(id)}`
+const project = projectUrl
+
+/** Build writes and runs code; chat only answers (the model changes no file). */
+export type RunMode = 'build' | 'chat'
+/** `fix`: the server asks the model to fix the app's current errors (the prompt may be empty). */
+export type RunAction = 'message' | 'fix'
+
+export interface RunRequest {
+  prompt: string
+  mode: RunMode
+  action: RunAction
+  /** The file open in the editor: the model is told what the user is looking at. */
+  active_file: string | null
+}
 
 export const api = {
   config: (signal?: AbortSignal) => request<ServerConfig>('GET', '/api/config', undefined, { signal }),
@@ -166,18 +182,29 @@ export const api = {
   deploy: (id: string, files: Record<string, string>, options: RequestOptions = {}) =>
     request<Deployment>('POST', `${project(id)}/deploy`, Object.keys(files).length > 0 ? { files } : {}, options),
   preview: (id: string, signal?: AbortSignal) => request<Deployment>('GET', `${project(id)}/preview`, undefined, { signal }),
+  /** A fuller specification of what the user asked for; the model writes it (seconds). */
+  enhance: async (id: string, prompt: string, signal?: AbortSignal): Promise<string> => {
+    const answer = await request<{ prompt?: unknown }>('POST', `${project(id)}/enhance`, { prompt }, { signal })
+    if (typeof answer.prompt !== 'string') throw new ApiError(502, 'bad_answer', 'The server sent no enhanced prompt')
+    return answer.prompt
+  },
+  listErrors: async (id: string, signal?: AbortSignal): Promise<AppError[]> => {
+    const answer = await request<{ errors?: unknown }>('GET', `${project(id)}/errors`, undefined, { signal })
+    return asAppErrors(answer.errors)
+  },
+  clearErrors: (id: string) => request<void>('DELETE', `${project(id)}/errors`),
 }
 
 /**
  * Starts a run and yields its events until the stream ends. A refused start (non-2xx)
  * throws an `ApiError` before the first event; aborting `signal` ends the stream.
  */
-export async function* streamRun(id: string, prompt: string, signal: AbortSignal): AsyncGenerator<RunEvent> {
+export async function* streamRun(id: string, run: RunRequest, signal: AbortSignal): AsyncGenerator<RunEvent> {
   const response = await fetch(`${project(id)}/runs`, {
     method: 'POST',
     signal,
     headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-    body: JSON.stringify({ prompt }),
+    body: JSON.stringify(run),
   })
   if (!response.ok) throw await errorFrom(response)
   if (!response.body) throw new ApiError(response.status, 'no_body', 'The server sent no event stream')

@@ -6,6 +6,8 @@
  * Tessera's own events are `CUSTOM` events; their `value` keeps the server's snake_case keys.
  */
 
+import type { AppError } from './appError'
+
 export interface RunStartedEvent {
   type: 'RUN_STARTED'
   threadId: string
@@ -24,7 +26,8 @@ export interface RunErrorEvent {
   code?: string | null
 }
 
-export type StepName = 'generating' | 'saving' | 'deploying'
+/** `checking`: after deploying, the server waits briefly for the app to report errors. */
+export type StepName = 'generating' | 'saving' | 'deploying' | 'checking'
 
 export interface StepStartedEvent {
   type: 'STEP_STARTED'
@@ -75,8 +78,25 @@ export interface CustomValues {
   }
   e2b_preview: { sandbox_id: string; preview_url: string; ready: boolean }
   sandbox_log: { line: string }
-  usage: { input_tokens: number; output_tokens: number; provider: string; model: string }
+  /** One model call; a run may make several (a continuation, an automatic fix). */
+  usage: {
+    input_tokens: number
+    output_tokens: number
+    provider: string
+    model: string
+    /** Null (or absent, from an older server): the price of this model is not known. */
+    cost_usd?: number | null
+  }
+  /** What the next model call is sent: files in full, files summarised, and the token budget. */
+  context: { files: string[]; summarised: string[]; tokens: number; budget: number }
+  /** Something the server tells the user while it works ("continuing (1/2)"). */
+  notice: { message: string }
+  /** Errors the app reported after deploying; `errors` is checked with `asAppErrors`. */
+  app_error: { errors: AppError[] }
+  autofix: { attempt: number; max: number; status: AutofixStatus; errors: AppError[] }
 }
+
+export type AutofixStatus = 'started' | 'fixed' | 'gave_up'
 
 export type CustomName = keyof CustomValues
 
@@ -117,6 +137,10 @@ const CUSTOM_NAMES: ReadonlySet<string> = new Set<CustomName>([
   'e2b_preview',
   'sandbox_log',
   'usage',
+  'context',
+  'notice',
+  'app_error',
+  'autofix',
 ])
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<RunEvent['type']>([

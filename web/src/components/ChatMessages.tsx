@@ -1,15 +1,19 @@
-import { useEffect, useRef } from 'react'
+import { Fragment, useEffect, useRef } from 'react'
 
+import { errorLocation, type AppError } from '../api/appError'
+import { appErrorsText, autofixText } from '../state/turnMeta'
 import type { ChatItem, FileActivity } from '../state/workspace'
-import { AlertIcon, CheckIcon, FileIcon } from './icons'
+import { AlertIcon, CheckIcon, FileIcon, WrenchIcon } from './icons'
+import { TurnMetaLine } from './TurnMetaLine'
 
 interface Props {
   items: ChatItem[]
   running: boolean
   onOpenFile: (path: string) => void
+  onShowConsole: () => void
 }
 
-export function ChatMessages({ items, running, onOpenFile }: Props) {
+export function ChatMessages({ items, running, onOpenFile, onShowConsole }: Props) {
   const listRef = useRef<HTMLDivElement>(null)
   const pinned = useRef(true)
 
@@ -26,6 +30,9 @@ export function ChatMessages({ items, running, onOpenFile }: Props) {
       (item.kind === 'files' && item.files.some((f) => f.state === 'writing')),
   )
   const waiting = running && !busy
+  // The spinner of an automatic fix turns while that fix is the run's latest word on it.
+  const lastAutofix = items.findLast((item) => item.kind === 'autofix')
+  const fixingId = running && lastAutofix?.kind === 'autofix' && lastAutofix.status === 'started' ? lastAutofix.id : null
 
   return (
     <div
@@ -41,7 +48,13 @@ export function ChatMessages({ items, running, onOpenFile }: Props) {
         <div className="chat-empty muted">Describe what to build, or ask for a change to the app.</div>
       )}
       {items.map((item) => (
-        <ChatRow key={item.id} item={item} onOpenFile={onOpenFile} />
+        <ChatRow
+          key={item.id}
+          item={item}
+          fixing={item.id === fixingId}
+          onOpenFile={onOpenFile}
+          onShowConsole={onShowConsole}
+        />
       ))}
       {waiting && (
         <div className="typing" aria-label="Working">
@@ -54,19 +67,60 @@ export function ChatMessages({ items, running, onOpenFile }: Props) {
   )
 }
 
-function ChatRow({ item, onOpenFile }: { item: ChatItem; onOpenFile: (path: string) => void }) {
+interface RowProps {
+  item: ChatItem
+  /** This automatic fix is under way. */
+  fixing: boolean
+  onOpenFile: (path: string) => void
+  onShowConsole: () => void
+}
+
+function ChatRow({ item, fixing, onOpenFile, onShowConsole }: RowProps) {
   switch (item.kind) {
     case 'message':
       return (
-        <div
-          className={`message ${item.role}${item.streaming ? ' streaming' : ''}`}
-          data-testid="message"
-          data-role={item.role}
-        >
-          {(item.role === 'assistant' ? tidy(item.content) : item.content) ||
-            (item.streaming ? <span className="cursor" /> : null)}
+        <Fragment>
+          <div
+            className={`message ${item.role}${item.streaming ? ' streaming' : ''}`}
+            data-testid="message"
+            data-role={item.role}
+          >
+            {(item.role === 'assistant' ? tidy(item.content) : item.content) ||
+              (item.streaming ? <span className="cursor" /> : null)}
+          </div>
+          {item.meta && <TurnMetaLine meta={item.meta} />}
+        </Fragment>
+      )
+    case 'meta':
+      return <TurnMetaLine meta={item.meta} />
+    case 'notice':
+      return (
+        <div className="chat-notice" data-testid="chat-notice">
+          {item.text}
         </div>
       )
+    case 'autofix':
+      return (
+        <div className={`autofix-status ${item.status}`} data-testid="autofix-status" data-status={item.status}>
+          {fixing ? (
+            <span className="spinner small" aria-hidden="true" />
+          ) : item.status === 'fixed' ? (
+            <CheckIcon size={12} />
+          ) : item.status === 'gave_up' ? (
+            <AlertIcon size={12} />
+          ) : (
+            <WrenchIcon size={12} />
+          )}
+          <span>{autofixText(item.status, item.attempt, item.max, item.errors)}</span>
+          {item.status === 'gave_up' && (
+            <button type="button" className="link-button inline" onClick={onShowConsole}>
+              Open the console
+            </button>
+          )}
+        </div>
+      )
+    case 'appErrors':
+      return <AppErrorsNote errors={item.errors} onShowConsole={onShowConsole} />
     case 'error':
       return (
         <div className="chat-error" data-testid="chat-error" role="alert">
@@ -82,6 +136,30 @@ function ChatRow({ item, onOpenFile }: { item: ChatItem; onOpenFile: (path: stri
     case 'files':
       return <FileActivityList files={item.files} onOpenFile={onOpenFile} />
   }
+}
+
+function AppErrorsNote({ errors, onShowConsole }: { errors: AppError[]; onShowConsole: () => void }) {
+  const first = errors[0]
+  const where = first ? errorLocation(first) : null
+  return (
+    <div className="chat-app-errors" data-testid="chat-app-errors">
+      <AlertIcon size={12} />
+      <div>
+        <div>
+          {appErrorsText(errors)}{' '}
+          <button type="button" className="link-button inline" onClick={onShowConsole}>
+            Show the console
+          </button>
+        </div>
+        {first && (
+          <code className="chat-app-error-first">
+            {where ? `${where}: ` : ''}
+            {first.message}
+          </code>
+        )}
+      </div>
+    </div>
+  )
 }
 
 /** The answer is the text between file blocks: collapse the blank runs they leave behind. */

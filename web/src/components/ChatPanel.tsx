@@ -1,3 +1,4 @@
+import type { RunMode } from '../api/client'
 import type { ChatItem } from '../state/workspace'
 import { ChatInput } from './ChatInput'
 import { ChatMessages } from './ChatMessages'
@@ -6,11 +7,13 @@ interface Props {
   items: ChatItem[]
   running: boolean
   modelLabel: string | null
-  onSend: (text: string) => void
+  onSend: (text: string, mode: RunMode) => void
+  onEnhance: (text: string) => Promise<string>
   onOpenFile: (path: string) => void
+  onShowConsole: () => void
 }
 
-export function ChatPanel({ items, running, modelLabel, onSend, onOpenFile }: Props) {
+export function ChatPanel({ items, running, modelLabel, onSend, onEnhance, onOpenFile, onShowConsole }: Props) {
   return (
     <aside className="chat-panel">
       <div className="panel-header">
@@ -19,8 +22,8 @@ export function ChatPanel({ items, running, modelLabel, onSend, onOpenFile }: Pr
           {modelLabel ?? '…'}
         </span>
       </div>
-      <ChatMessages items={items} running={running} onOpenFile={onOpenFile} />
-      <ChatInput disabled={running} onSend={onSend} />
+      <ChatMessages items={items} running={running} onOpenFile={onOpenFile} onShowConsole={onShowConsole} />
+      <ChatInput disabled={running} onSend={onSend} onEnhance={onEnhance} />
     </aside>
   )
 }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 
-import { ChevronIcon } from './icons'
+import { ChevronIcon, LockIcon, UnlockIcon } from './icons'
 
 export interface TreeNode {
   name: string
@@ -60,10 +60,13 @@ interface Props {
   openPath: string | null
   dirty: Record<string, true>
   streamingPath: string | null
+  /** Files the model may not change. */
+  locked: ReadonlySet<string>
   onOpen: (path: string) => void
+  onToggleLock: (path: string) => void
 }
 
-export function FileTree({ paths, openPath, dirty, streamingPath, onOpen }: Props) {
+export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen, onToggleLock }: Props) {
   const tree = useMemo(() => buildTree(paths), [paths])
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set())
 
@@ -112,11 +115,13 @@ export function FileTree({ paths, openPath, dirty, streamingPath, onOpen }: Prop
         )
       }
       const isDirty = node.path in dirty
+      const isLocked = locked.has(node.path)
       const classes = ['tree-row', 'file']
       if (node.path === openPath) classes.push('active')
       if (node.path === streamingPath) classes.push('streaming')
+      if (isLocked) classes.push('locked')
       return (
-        <li key={`f:${node.path}`}>
+        <li key={`f:${node.path}`} className={`tree-file${isLocked ? ' locked' : ''}`}>
           <button
             type="button"
             className={classes.join(' ')}
@@ -132,6 +137,17 @@ export function FileTree({ paths, openPath, dirty, streamingPath, onOpen }: Prop
             <span className="tree-name">{node.name}</span>
             {node.path === streamingPath && <span className="spinner small" aria-label="being written" />}
             {isDirty && <span className="dirty-dot" title="Edited, not deployed yet" aria-label="unsaved" />}
+          </button>
+          <button
+            type="button"
+            className="lock-toggle"
+            data-testid={`lock-${node.path}`}
+            aria-pressed={isLocked}
+            aria-label={isLocked ? `Unlock ${node.path}` : `Lock ${node.path}`}
+            title={isLocked ? 'Locked: the model will not change this file. Click to unlock.' : 'Lock: keep the model from changing this file'}
+            onClick={() => onToggleLock(node.path)}
+          >
+            {isLocked ? <LockIcon size={12} /> : <UnlockIcon size={12} />}
           </button>
         </li>
       )

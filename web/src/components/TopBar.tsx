@@ -1,7 +1,8 @@
 import { useEffect, useState, type ReactNode } from 'react'
 
 import { api } from '../api/client'
-import { Logo } from './icons'
+import { SETTINGS_PATH } from '../router'
+import { GearIcon, Logo } from './icons'
 import { Link } from './Link'
 
 export function TopBar({ children }: { children?: ReactNode }) {
@@ -16,6 +17,9 @@ export function TopBar({ children }: { children?: ReactNode }) {
         <nav className="topbar-nav">
           <Link href="/" className="topbar-link">
             New app
+          </Link>
+          <Link href={SETTINGS_PATH} className="topbar-link" data-testid="nav-settings">
+            <GearIcon size={14} /> Settings
           </Link>
         </nav>
       </header>

@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react'
+
 import { RocketIcon } from './icons'
 
 interface Props {
@@ -7,14 +9,17 @@ interface Props {
   deploying: boolean
   running: boolean
   onDeploy: () => void
+  /** More actions, before Deploy (the project's settings). */
+  children?: ReactNode
 }
 
 function statusKind(status: string): string {
   if (status.startsWith('error')) return 'error'
+  if (status.startsWith('Checking')) return 'checking'
   return status
 }
 
-export function WorkspaceHeader({ title, status, dirtyCount, deploying, running, onDeploy }: Props) {
+export function WorkspaceHeader({ title, status, dirtyCount, deploying, running, onDeploy, children }: Props) {
   const kind = statusKind(status)
   return (
     <div className="workspace-header">
@@ -33,6 +38,7 @@ export function WorkspaceHeader({ title, status, dirtyCount, deploying, running,
             {deploying ? 'Deploying…' : `${dirtyCount} unsaved ${dirtyCount === 1 ? 'change' : 'changes'}`}
           </span>
         )}
+        {children}
         <button
           type="button"
           className="button"

@@ -1,17 +1,27 @@
 /**
  * Everything the workspace page does with the server: loading the project and its files,
- * starting or attaching to the preview, streaming a run, and deploying hand edits
- * (two seconds after the last keystroke, or at once with the Deploy button).
+ * starting or attaching to the preview, streaming a run, deploying hand edits (two seconds
+ * after the last keystroke, or at once with the Deploy button), and following the console.
  */
 
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 
-import { api, errorMessage, isAbort, streamRun } from '../api/client'
+import { api, errorMessage, isAbort, streamRun, type RunAction, type RunMode } from '../api/client'
+import type { ConsoleAction } from './console'
 import { byteLength, initialState, reducer, statusText } from './workspace'
 import { takePendingPrompt } from './pendingPrompt'
+import { useConsoleStream } from './useConsoleStream'
 
 export const AUTO_DEPLOY_DELAY_MS = 2000
 const PREVIEW_POLL_LIMIT = 120
+
+/** What the chat shows as the user's message of a Fix run (its prompt is empty). */
+export const FIX_REQUEST_TEXT = 'Fix the errors in the console'
+
+export interface SendOptions {
+  mode?: RunMode
+  action?: RunAction
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => window.setTimeout(resolve, ms))
 
@@ -123,12 +133,13 @@ export function useWorkspace(projectId: string) {
   // ---- runs ------------------------------------------------------------------------------
 
   const send = useCallback(
-    async (prompt: string) => {
+    async (prompt: string, options: SendOptions = {}) => {
       const text = prompt.trim()
-      if (!text || runAbort.current) return
+      const action = options.action ?? 'message'
+      if ((!text && action !== 'fix') || runAbort.current) return
       const controller = new AbortController()
       runAbort.current = controller
-      dispatch({ type: 'runStarted', prompt: text })
+      dispatch({ type: 'runStarted', prompt: text || FIX_REQUEST_TEXT })
 
       // Hand edits first, so that the run starts from what the user sees.
       if (deployTimer.current !== null || Object.keys(stateRef.current.dirty).length > 0) await deployNow()
@@ -138,7 +149,8 @@ export function useWorkspace(projectId: string) {
       const stale = new Set<string>()
       let outcome: 'finished' | 'error' | null = null
       try {
-        for await (const event of streamRun(projectId, text, controller.signal)) {
+        const request = { prompt: text, mode: options.mode ?? 'build', action, active_file: stateRef.current.openPath }
+        for await (const event of streamRun(projectId, request, controller.signal)) {
           if (event.type === 'CUSTOM' && (event.name === 'e2b_deployment' || event.name === 'e2b_preview')) {
             previewEpoch.current += 1
           }
@@ -180,6 +192,26 @@ export function useWorkspace(projectId: string) {
     },
     [projectId, deployNow, pollPreview],
   )
+
+  /** Asks the model to fix the errors the app reported (the console's Fix button). */
+  const fix = useCallback(() => send('', { action: 'fix' }), [send])
+
+  /** A fuller version of the user's request, to review before sending. */
+  const enhance = useCallback((prompt: string) => api.enhance(projectId, prompt), [projectId])
+
+  // ---- console -----------------------------------------------------------------------------
+
+  const consoleDispatch = useCallback((action: ConsoleAction) => dispatch({ type: 'console', action }), [])
+  useConsoleStream(projectId, consoleDispatch)
+
+  /** Clears the errors on the server (the stream then says so) and the lines shown here. */
+  const clearConsole = useCallback(async () => {
+    await api.clearErrors(projectId)
+    if (alive.current) consoleDispatch({ type: 'clearedByUser' })
+  }, [projectId, consoleDispatch])
+
+  const warn = useCallback((text: string) => dispatch({ type: 'warn', text }), [])
+  const modelChanged = useCallback((label: string) => dispatch({ type: 'modelChanged', label }), [])
 
   const openFile = useCallback((path: string) => {
     failedFiles.current.delete(path)
@@ -257,6 +289,11 @@ export function useWorkspace(projectId: string) {
     status: statusText(state),
     running: state.run !== 'idle',
     send,
+    fix,
+    enhance,
+    clearConsole,
+    warn,
+    modelChanged,
     edit,
     deployNow,
     openFile,

@@ -1,11 +1,15 @@
 /**
  * The state of the workspace page (`/p/{id}`) and its reducer: files and their buffers,
- * the open file, hand edits not yet deployed, the chat, the run and the preview.
+ * the open file, hand edits not yet deployed, the chat (with each turn's usage), the run,
+ * the preview and the console.
  * Pure: every effect (HTTP, timers, the SSE stream) lives in `useWorkspace`.
  */
 
+import { asAppErrors, type AppError } from '../api/appError'
 import type { ChatMessage, Deployment, ProjectDetail } from '../api/client'
-import type { RunEvent } from '../api/events'
+import type { AutofixStatus, RunEvent } from '../api/events'
+import { consoleReducer, initialConsole, type ConsoleAction, type ConsoleState } from './console'
+import { addUsage, asTurnContext, emptyMeta, type TurnMeta } from './turnMeta'
 
 export interface FileEntry {
   path: string
@@ -25,12 +29,27 @@ export interface FileActivity {
 }
 
 export type ChatItem =
-  | { kind: 'message'; id: string; role: 'user' | 'assistant'; content: string; streaming: boolean }
+  | {
+      kind: 'message'
+      id: string
+      role: 'user' | 'assistant'
+      content: string
+      streaming: boolean
+      /** An assistant turn's usage and context, once the server reported them. */
+      meta?: TurnMeta
+    }
   | { kind: 'error'; id: string; text: string }
   | { kind: 'warning'; id: string; text: string }
   | { kind: 'files'; id: string; files: FileActivity[] }
+  /** A muted line from the server about what it does ("continuing (1/2)"). */
+  | { kind: 'notice'; id: string; text: string }
+  | { kind: 'autofix'; id: string; status: AutofixStatus | (string & {}); attempt: number; max: number; errors: number }
+  | { kind: 'appErrors'; id: string; errors: AppError[] }
+  /** Usage or context of model calls that wrote no chat text (only files). */
+  | { kind: 'meta'; id: string; meta: TurnMeta }
 
-export type RunPhase = 'idle' | 'generating' | 'deploying'
+/** `checking`: deployed; the server waits briefly for the app to report errors. */
+export type RunPhase = 'idle' | 'generating' | 'deploying' | 'checking'
 
 export interface PreviewState {
   status: 'idle' | 'starting' | 'ready' | 'error'
@@ -63,6 +82,14 @@ export interface WorkspaceState {
   modelLabel: string | null
   /** The sandbox's last log line while it starts (shown under the preview's spinner). */
   lastLog: string | null
+  /** The assistant message of the run's current turn: usage and context go under it. */
+  turnId: string | null
+  /**
+   * Usage or context of a model call whose answer has not started yet (a `context` event
+   * precedes its call). Given to the next assistant message, or shown alone at the run's end.
+   */
+  pendingMeta: TurnMeta | null
+  console: ConsoleState
   seq: number
 }
 
@@ -81,6 +108,9 @@ export const initialState: WorkspaceState = {
   preview: { status: 'idle', url: null, src: null, reloadKey: 0, error: null },
   modelLabel: null,
   lastLog: null,
+  turnId: null,
+  pendingMeta: null,
+  console: initialConsole,
   seq: 0,
 }
 
@@ -89,6 +119,8 @@ export type Action =
   | { type: 'loadFailed'; message: string }
   | { type: 'refreshed'; project: ProjectDetail; stale: string[] }
   | { type: 'modelLabel'; label: string }
+  /** The project's model changed (its settings were saved): the label follows. */
+  | { type: 'modelChanged'; label: string }
   | { type: 'open'; path: string }
   | { type: 'fileLoaded'; path: string; content: string }
   | { type: 'fileLoadFailed'; path: string; message: string }
@@ -104,11 +136,15 @@ export type Action =
   | { type: 'event'; event: RunEvent }
   | { type: 'runFailed'; message: string }
   | { type: 'runEnded' }
+  | { type: 'console'; action: ConsoleAction }
+  /** A problem outside a run worth a line in the chat (a lock that could not be saved). */
+  | { type: 'warn'; text: string }
 
-/** The text of the status line: idle / generating / starting / ready / error: <reason>. */
+/** The text of the status line: idle / generating / starting / Checking the app… / ready / error: <reason>. */
 export function statusText(state: WorkspaceState): string {
   if (state.run === 'generating') return 'generating'
   if (state.run === 'deploying') return 'starting'
+  if (state.run === 'checking') return 'Checking the app…'
   if (state.error) return `error: ${state.error}`
   switch (state.preview.status) {
     case 'ready':
@@ -212,6 +248,37 @@ function afterRemoval(state: WorkspaceState, removed: string, replacement: strin
   return { ...state, openPath: replacement ?? defaultOpenPath(Object.keys(state.files)) }
 }
 
+/** The assistant message of the run's current turn, if one has started. */
+function turnMessage(state: WorkspaceState): Extract<ChatItem, { kind: 'message' }> | null {
+  if (state.turnId === null) return null
+  for (const item of state.chat) if (item.id === state.turnId && item.kind === 'message') return item
+  return null
+}
+
+function updateMeta(state: WorkspaceState, id: string, update: (meta: TurnMeta) => TurnMeta): WorkspaceState {
+  return {
+    ...state,
+    chat: state.chat.map((item) =>
+      item.id === id && item.kind === 'message' ? { ...item, meta: update(item.meta ?? emptyMeta) } : item,
+    ),
+  }
+}
+
+/** A new assistant message (a run may hold several: the answer, then an automatic fix). */
+function startAssistant(state: WorkspaceState, id: string, content: string): WorkspaceState {
+  const message: ChatItem = { kind: 'message', id, role: 'assistant', content, streaming: true }
+  if (state.pendingMeta !== null) message.meta = state.pendingMeta
+  return { ...state, chat: [...state.chat, message], turnId: id, pendingMeta: null }
+}
+
+/** Usage that no assistant message took (a call that only wrote files) gets its own line. */
+function flushPendingMeta(state: WorkspaceState): WorkspaceState {
+  const meta = state.pendingMeta
+  if (meta === null) return state
+  const next = { ...state, pendingMeta: null }
+  return meta.usage === null ? next : appendChat(next, (id) => ({ kind: 'meta', id, meta }))
+}
+
 function handleEvent(state: WorkspaceState, event: RunEvent): WorkspaceState {
   switch (event.type) {
     case 'RUN_STARTED':
@@ -219,35 +286,26 @@ function handleEvent(state: WorkspaceState, event: RunEvent): WorkspaceState {
     case 'STEP_STARTED':
       if (event.stepName === 'deploying') return { ...state, run: 'deploying', streamingPath: null }
       if (event.stepName === 'generating') return { ...state, run: 'generating' }
+      if (event.stepName === 'checking') return { ...state, run: 'checking', streamingPath: null }
       return state
     case 'STEP_FINISHED':
       if (event.stepName === 'generating') return { ...state, streamingPath: null }
       return state
     case 'RUN_FINISHED':
-      return { ...state, run: 'idle', streamingPath: null, lastLog: null }
+      return flushPendingMeta({ ...state, run: 'idle', streamingPath: null, lastLog: null })
     case 'RUN_ERROR':
-      return appendChat({ ...state, run: 'idle', streamingPath: null, error: event.message }, (id) => ({
+      return appendChat(flushPendingMeta({ ...state, run: 'idle', streamingPath: null, error: event.message }), (id) => ({
         kind: 'error',
         id,
         text: event.message,
       }))
     case 'TEXT_MESSAGE_START': {
-      if (state.chat.some((item) => item.id === event.messageId)) return state
-      return {
-        ...state,
-        chat: [...state.chat, { kind: 'message', id: event.messageId, role: 'assistant', content: '', streaming: true }],
-      }
+      // A repeated start is the same message: it stays the current turn.
+      if (state.chat.some((item) => item.id === event.messageId)) return { ...state, turnId: event.messageId }
+      return startAssistant(state, event.messageId, '')
     }
     case 'TEXT_MESSAGE_CONTENT': {
-      if (!state.chat.some((item) => item.id === event.messageId)) {
-        return {
-          ...state,
-          chat: [
-            ...state.chat,
-            { kind: 'message', id: event.messageId, role: 'assistant', content: event.delta, streaming: true },
-          ],
-        }
-      }
+      if (!state.chat.some((item) => item.id === event.messageId)) return startAssistant(state, event.messageId, event.delta)
       return {
         ...state,
         chat: state.chat.map((item) =>
@@ -341,8 +399,49 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
     }
     case 'sandbox_log':
       return { ...state, lastLog: event.value.line }
+    case 'usage': {
+      // A call whose answer has not started yet keeps its usage pending; otherwise the
+      // usage is the current turn's (several calls of one turn add up).
+      const turn = state.pendingMeta === null ? turnMessage(state) : null
+      if (turn) return updateMeta(state, turn.id, (meta) => ({ ...meta, usage: addUsage(meta.usage, event.value) }))
+      const pending = state.pendingMeta ?? emptyMeta
+      return { ...state, pendingMeta: { ...pending, usage: addUsage(pending.usage, event.value) } }
+    }
+    case 'context': {
+      // Sent before a model call: while the turn's message still streams it is that
+      // message's next call (a continuation); otherwise a new turn is about to start.
+      const context = asTurnContext(event.value)
+      const turn = state.pendingMeta === null ? turnMessage(state) : null
+      if (turn?.streaming) return updateMeta(state, turn.id, (meta) => ({ ...meta, context }))
+      const next = state.pendingMeta?.usage ? flushPendingMeta(state) : state
+      return { ...next, pendingMeta: { ...(next.pendingMeta ?? emptyMeta), context } }
+    }
+    case 'notice': {
+      const { message } = event.value
+      if (typeof message !== 'string' || !message) return state
+      return appendChat(state, (id) => ({ kind: 'notice', id, text: message }))
+    }
+    case 'app_error': {
+      const errors = asAppErrors(event.value.errors)
+      if (errors.length === 0) return state
+      const next = { ...state, console: consoleReducer(state.console, { type: 'errors', errors }) }
+      return appendChat(next, (id) => ({ kind: 'appErrors', id, errors }))
+    }
+    case 'autofix': {
+      const { attempt, max, status } = event.value
+      const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0)
+      // A fix that starts is the model at work again (the status line leaves "Checking").
+      const next: WorkspaceState = status === 'started' && state.run !== 'idle' ? { ...state, run: 'generating' } : state
+      return appendChat(next, (id) => ({
+        kind: 'autofix',
+        id,
+        status: typeof status === 'string' ? status : 'started',
+        attempt: number(attempt),
+        max: number(max),
+        errors: asAppErrors(event.value.errors).length,
+      }))
+    }
     case 'version_created':
-    case 'usage':
       return state
   }
 }
@@ -386,6 +485,8 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
     }
     case 'modelLabel':
       return state.modelLabel ? state : { ...state, modelLabel: action.label }
+    case 'modelChanged':
+      return action.label ? { ...state, modelLabel: action.label } : state
     case 'open':
       return state.files[action.path] ? { ...state, openPath: action.path } : state
     case 'fileLoaded': {
@@ -446,24 +547,32 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
         run: 'generating',
         error: null,
         activityId: null,
+        turnId: null,
+        pendingMeta: null,
         chat: [...state.chat, { kind: 'message', id: `user-${seq}`, role: 'user', content: action.prompt, streaming: false }],
       }
     }
     case 'event':
       return handleEvent(state, action.event)
     case 'runFailed':
-      return appendChat({ ...state, run: 'idle', streamingPath: null, error: action.message }, (id) => ({
+      return appendChat(flushPendingMeta({ ...state, run: 'idle', streamingPath: null, error: action.message }), (id) => ({
         kind: 'error',
         id,
         text: action.message,
       }))
-    case 'runEnded':
+    case 'runEnded': {
+      const flushed = flushPendingMeta(state)
       return {
-        ...state,
+        ...flushed,
         run: 'idle',
         streamingPath: null,
-        chat: state.chat.map((item) => (item.kind === 'message' && item.streaming ? { ...item, streaming: false } : item)),
+        chat: flushed.chat.map((item) => (item.kind === 'message' && item.streaming ? { ...item, streaming: false } : item)),
         activityId: null,
       }
+    }
+    case 'console':
+      return { ...state, console: consoleReducer(state.console, action.action) }
+    case 'warn':
+      return appendChat(state, (id) => ({ kind: 'warning', id, text: action.text }))
   }
 }
