@@ -5,11 +5,20 @@ A request whose ``Host`` is ``{port}-{sandbox_id}.{domain}`` goes to the upstrea
 kept as the browser sent it); every other request, and the lifespan, goes to the wrapped
 app. ``resolve`` decides which ports are reachable at all: an unknown sandbox or port gets
 a 502 page, never another local service.
+
+With ``storage`` or ``report``, HTML pages get the preview script (``inject.py``), served
+at ``/__tessera/preview.js`` on every preview host; ``storage`` keeps the pages'
+``localStorage`` (``/__tessera/storage``) and ``report`` receives what goes wrong in them
+(``POST /__tessera/errors``: a JSON report or a list of them, each passed to
+``report(sandbox_id, report)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,12 +27,26 @@ from tessera.errors import InvalidInput
 from tessera.preview.headers import header
 from tessera.preview.hosts import PreviewHosts
 from tessera.preview.http import forward_http, new_client
-from tessera.preview.inject import PREVIEW_SCRIPT, SCRIPT_PATH, STORAGE_PATH, inject_script
+from tessera.preview.inject import (
+    ERRORS_PATH,
+    SCRIPT_PATH,
+    STORAGE_PATH,
+    inject_script,
+    preview_script,
+)
 from tessera.preview.pages import send_unavailable
 from tessera.preview.storage import PreviewStorage
 from tessera.preview.websocket import forward_websocket
 
+log = logging.getLogger(__name__)
+
 Resolver = Callable[[str, int], Awaitable[str | None]]
+ErrorReporter = Callable[[str, Mapping[str, object]], Awaitable[None] | None]
+"""Receives (sandbox id, one report of the page's script)."""
+
+MAX_REPORT_BODY = 64 * 1024
+"""Bytes of one ``POST /__tessera/errors`` (what a ``keepalive`` request may carry)."""
+MAX_REPORTS_PER_POST = 50
 
 
 class PreviewProxy:
@@ -34,13 +57,17 @@ class PreviewProxy:
         domain: str,
         resolve: Resolver,
         storage: PreviewStorage | None = None,
+        report: ErrorReporter | None = None,
     ) -> None:
         self.app = app
         self.domain = domain
         self._hosts = PreviewHosts(domain)
         self._resolve = resolve
         self._storage = storage
+        self._report = report
         self._client: httpx.AsyncClient | None = None
+        self._injects = storage is not None or report is not None
+        self._script = preview_script(storage=storage is not None, errors=report is not None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -59,10 +86,12 @@ class PreviewProxy:
             await forward_websocket(scope, receive, send, upstream=upstream)
         elif upstream is None:
             await send_unavailable(send)
-        elif self._storage is not None and scope["path"] == SCRIPT_PATH:
-            await _send(send, 200, PREVIEW_SCRIPT.encode(), b"text/javascript; charset=utf-8")
+        elif self._injects and scope["path"] == SCRIPT_PATH:
+            await _send(send, 200, self._script.encode(), b"text/javascript; charset=utf-8")
         elif self._storage is not None and scope["path"] == STORAGE_PATH:
             await self._serve_storage(self._storage, target.sandbox_id, scope, receive, send)
+        elif self._report is not None and scope["path"] == ERRORS_PATH:
+            await self._receive_errors(self._report, target.sandbox_id, scope, receive, send)
         else:
             await forward_http(
                 scope,
@@ -70,7 +99,7 @@ class PreviewProxy:
                 send,
                 client=self.client(),
                 upstream=upstream,
-                rewrite_html=inject_script if self._storage is not None else None,
+                rewrite_html=inject_script if self._injects else None,
             )
 
     async def _serve_storage(
@@ -96,6 +125,37 @@ class PreviewProxy:
             return
         await _send(send, 204, b"", b"text/plain")
 
+    async def _receive_errors(
+        self, report: ErrorReporter, sandbox_id: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """``POST`` reports of the page's script: one JSON object or a list of them; each is
+        handed to ``report``. A body that is too big or not JSON is refused; a fault of the
+        receiver is logged, never the page's problem."""
+        if scope["method"] != "POST":
+            await _send(send, 405, b"", b"text/plain")
+            return
+        body = await _read_body(receive, MAX_REPORT_BODY)
+        if body is None:
+            await _send(send, 413, b"Reports are limited to 64 KiB.", b"text/plain")
+            return
+        try:
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):
+            await _send(send, 400, b"Reports are JSON.", b"text/plain")
+            return
+        reports = parsed if isinstance(parsed, list) else [parsed]
+        if not all(isinstance(item, dict) for item in reports):
+            await _send(send, 400, b"A report is a JSON object.", b"text/plain")
+            return
+        for item in reports[:MAX_REPORTS_PER_POST]:
+            try:
+                outcome = report(sandbox_id, item)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                log.exception("a preview error report of %s could not be taken", sandbox_id)
+        await _send(send, 204, b"", b"text/plain")
+
     def _closing_on_shutdown(self, send: Send) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "lifespan.shutdown.complete":
@@ -114,6 +174,21 @@ class PreviewProxy:
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when it is longer than ``limit`` bytes."""
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return body
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if len(body) > limit:
+            return None
+        if not message.get("more_body", False):
+            return body
 
 
 async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:
