@@ -45,4 +45,5 @@ def settings(tmp_path: Path, template_cache: TemplateCache) -> Iterator[Settings
         offline_pace=0.0,
         llm_provider="offline",
         dev_server_timeout=30.0,
+        autofix_window=0.3,
     )

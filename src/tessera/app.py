@@ -3,7 +3,7 @@ app, and its lifespan opens the store and starts the sandbox manager."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from tessera import __version__
 from tessera.agent.runs import RunRegistry
 from tessera.agent.turn import Agent
-from tessera.api import meta, projects, runs, sandboxes
+from tessera.api import console, meta, projects, runs, sandboxes
 from tessera.api import settings as settings_api
 from tessera.api.web import mount_web
 from tessera.config import Settings
+from tessera.diagnostics import Diagnostics
 from tessera.errors import TesseraError
 from tessera.llm.base import Provider
 from tessera.llm.pool import ProviderPool
@@ -67,6 +68,8 @@ def create_app(
         sandboxes = SandboxManager(
             sandboxes_backend, dev_server_timeout=settings.dev_server_timeout
         )
+        diagnostics = Diagnostics()
+        sandboxes.on_output = diagnostics.log
         lifecycle = SandboxLifecycle(
             sandboxes,
             files_of=store.read_files,
@@ -80,6 +83,7 @@ def create_app(
             provider=llm,
             sandboxes=sandboxes,
             preferences=preferences,
+            diagnostics=diagnostics,
             check_window=settings.autofix_window,
         )
         app.state.settings = settings
@@ -87,9 +91,12 @@ def create_app(
         app.state.sandboxes = sandboxes
         app.state.lifecycle = lifecycle
         app.state.preferences = preferences
+        app.state.diagnostics = diagnostics
         app.state.llm = llm
         app.state.runs = RunRegistry(agent)
-        app.state.projects = ProjectService(store=store, sandboxes=sandboxes, llm=llm)
+        app.state.projects = ProjectService(
+            store=store, sandboxes=sandboxes, llm=llm, diagnostics=diagnostics
+        )
         try:
             yield
         finally:
@@ -117,7 +124,15 @@ def create_app(
         lifecycle: SandboxLifecycle | None = getattr(app.state, "lifecycle", None)
         return None if lifecycle is None else await lifecycle.resolve(sandbox_id, port)
 
+    def report_preview_error(sandbox_id: str, report: Mapping[str, object]) -> None:
+        manager: SandboxManager | None = getattr(app.state, "sandboxes", None)
+        diagnostics: Diagnostics | None = getattr(app.state, "diagnostics", None)
+        project_id = manager.project_of(sandbox_id) if manager is not None else None
+        if diagnostics is not None and project_id is not None:
+            diagnostics.report_browser(project_id, report)
+
     app.include_router(meta.router)
+    app.include_router(console.router)
     app.include_router(projects.router)
     app.include_router(runs.router)
     app.include_router(sandboxes.router)
@@ -128,5 +143,6 @@ def create_app(
         domain=settings.preview_base_domain,
         resolve=resolve_preview,
         storage=PreviewStorage(settings.data_dir / "preview-storage"),
+        report=report_preview_error,
     )
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tessera.diagnostics import Diagnostics
 from tessera.llm.pool import ProviderPool
 from tessera.lockfiles import keep_lockfiles
 from tessera.protocol.paths import validate_path
@@ -16,10 +17,18 @@ from tessera.store import FileRecord, ProjectRecord, Store
 
 
 class ProjectService:
-    def __init__(self, *, store: Store, sandboxes: SandboxManager, llm: ProviderPool) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        sandboxes: SandboxManager,
+        llm: ProviderPool,
+        diagnostics: Diagnostics | None = None,
+    ) -> None:
         self.store = store
         self.sandboxes = sandboxes
         self.llm = llm
+        self.diagnostics = diagnostics
 
     async def llm_info(self, project_id: str | None = None) -> dict[str, Any]:
         """The model a project's turns use (the global one without a project)."""
@@ -72,6 +81,8 @@ class ProjectService:
             path: content for path, content in checked.items() if current.get(path) != content
         }
         if changes:
+            if self.diagnostics is not None:
+                self.diagnostics.clear(project_id)  # new code: the old errors may be gone
             names = ", ".join(sorted(changes)[:3]) + ("…" if len(changes) > 3 else "")
             await self.store.commit_version(
                 project_id, changes=changes, message=f"Hand edits: {names}", kind="edit"
@@ -94,6 +105,8 @@ class ProjectService:
         await self.store.get_project(project_id)
         await self.sandboxes.stop(project_id)
         await self.store.delete_project(project_id)
+        if self.diagnostics is not None:
+            self.diagnostics.forget(project_id)
 
     async def _sync_if_running(self, project_id: str) -> None:
         if await self.sandboxes.status(project_id) is None:

@@ -16,8 +16,25 @@ from tests.agent.agent_support import Answer, SequenceProvider
 from tests.api.conftest import ClientFactory
 from tests.api.sse import custom, parse_sse, types
 
-BROKEN_APP = 'from flask import Flask\n\napp = Flask(__name__)\n\n@app.get("/")\ndef index(:\n    return "hi"\n'
-FIXED_APP = 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/")\ndef index() -> str:\n    return "<h1>Fixed</h1>"\n'
+BROKEN_APP = """\
+from flask import Flask
+
+app = Flask(__name__)
+
+@app.get("/")
+def index(:
+    return "hi"
+"""
+FIXED_APP = """\
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index() -> str:
+    return "<h1>Fixed</h1>"
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +74,7 @@ def test_chat_mode_answers_and_changes_no_file(make_client: ClientFactory) -> No
     assert client.get(f"/api/projects/{pid}/files").json() == []
     request = provider.requests[0]
     assert request.purpose == "chat"
-    assert "do NOT write" in request.messages[0].content
+    assert "This is chat mode" in request.messages[0].content
 
 
 def test_fix_without_errors_is_refused_clearly(make_client: ClientFactory) -> None:
@@ -96,7 +113,7 @@ def test_a_crashing_app_is_fixed_automatically(make_client: ClientFactory) -> No
     client = make_client(provider)
     pid = new_project(client)
     events = run(client, pid, prompt="a flask hello app")
-    assert types(events)[-1] == "RUN_FINISHED", events[-1]
+    assert types(events)[-1] == "RUN_FINISHED"
     statuses = [a["status"] for a in custom(events, "autofix")]
     assert statuses == ["started", "fixed"]
     errors = custom(events, "app_error")[0]["errors"]
@@ -146,11 +163,10 @@ def test_locked_files_are_never_changed_by_the_model(make_client: ClientFactory)
     [
         ('<tessera-file path="huge.txt">\n' + "x" * 5_000_000 + "\n</tessera-file>", "MB"),
         ('<tessera-file path="blob.bin">\n\x00\x01\x02PNG\x00\x00\n</tessera-file>', "binary"),
-        ('<tessera-file path="../../etc/passwd">\nroot\n</tessera-file>', "outside"),
+        ('<tessera-file path="../../etc/passwd">\nroot\n</tessera-file>', "inside the project"),
         ('<tessera-file path="src/unclosed.ts">\nexport const a = 1\n', None),
-        ('{"files": {"src/x.ts": "broken json', None),
     ],
-    ids=["5MB", "binary", "path-attack", "unclosed-tag", "invalid-json"],
+    ids=["5MB", "binary", "path-attack", "unclosed-tag"],
 )
 def test_bad_model_output_keeps_the_work_before_it(
     make_client: ClientFactory, tail: str, expected: str | None
@@ -167,4 +183,16 @@ def test_bad_model_output_keeps_the_work_before_it(
         assert errors, "the broken part must be reported"
     assert client.get(f"/api/projects/{pid}/files/notes.md").json()["content"] == "# Kept\n"
     assert custom(events, "version_created")
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
+def test_an_answer_in_invalid_json_is_reported_and_changes_nothing(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(SequenceProvider('{"title": "X", "files": {"src/x.ts": "broken'))
+    pid = new_project(client)
+    events = run(client, pid, prompt="do it")
+    errors = [e["message"] for e in custom(events, "action_error")]
+    assert any("JSON answer could not be read" in message for message in errors), errors
+    assert client.get(f"/api/projects/{pid}/files").json() == []
     assert client.get("/api/health").json() == {"status": "ok"}

@@ -187,6 +187,21 @@ def fix_errors_prompt(errors: Sequence[Mapping[str, object]]) -> str:
         lines.append(f"{number}. [{error.get('source')}] {error.get('message')}{where}{repeated}")
         detail = error.get("detail")
         if isinstance(detail, str) and detail.strip():
-            shown = "\n".join(detail.strip().splitlines()[:25])
-            lines.append("   " + shown.replace("\n", "\n   "))
+            lines.append("   " + _excerpt(detail).replace("\n", "\n   "))
     return "\n".join(lines)
+
+
+DETAIL_HEAD_LINES = 6
+DETAIL_TAIL_LINES = 24
+
+
+def _excerpt(detail: str) -> str:
+    """A long detail's first lines (a code frame's place) and last lines (a traceback's
+    cause), without the middle."""
+    lines = detail.strip().splitlines()
+    if len(lines) <= DETAIL_HEAD_LINES + DETAIL_TAIL_LINES:
+        return "\n".join(lines)
+    skipped = len(lines) - DETAIL_HEAD_LINES - DETAIL_TAIL_LINES
+    return "\n".join(
+        [*lines[:DETAIL_HEAD_LINES], f"... ({skipped} lines)", *lines[-DETAIL_TAIL_LINES:]]
+    )

@@ -41,6 +41,11 @@ DEFAULT_CHECK_WINDOW = 2.5
 errors before a run is called done."""
 
 
+PARSE_WAIT = 0.6
+"""Seconds a failed deploy waits for the console to finish reading the server's last
+report (it completes a report 0.25 s after the output goes quiet)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunOptions:
     prompt: str = ""
@@ -170,7 +175,7 @@ class Agent:
                 yield event
             yield events.step_finished(Step.DEPLOYING)
 
-            errors = self._deploy_errors(project_id, deployed)
+            errors = await self._deploy_errors(project_id, deployed)
             if not errors and attempts_allowed > 0 and self.diagnostics is not None:
                 yield events.step_started(Step.CHECKING)
                 errors = await self.diagnostics.wait_for_errors(
@@ -389,10 +394,17 @@ class Agent:
         except TesseraError as exc:
             log.info("early sandbox start for %s failed: %s", project_id, exc.message)
 
-    def _deploy_errors(self, project_id: str, deployed: DeployOutcome) -> list[AppError]:
-        """A failed deploy as an app error (also shown in the console)."""
+    async def _deploy_errors(self, project_id: str, deployed: DeployOutcome) -> list[AppError]:
+        """A failed deploy's errors: those the console read from the dev server's output
+        (a traceback, parsed: file, line, message), else the failure as one error."""
         if deployed.failure is None:
             return []
+        if self.diagnostics is not None:
+            parsed = await self.diagnostics.wait_for_errors(
+                project_id, since=deployed.started, timeout=PARSE_WAIT, settle=0.1
+            )
+            if parsed:
+                return parsed
         error = AppError.create(
             source="server", message=deployed.failure.splitlines()[0], detail=deployed.output
         )
