@@ -4,11 +4,15 @@ scripted models and real local sandboxes."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tessera.llm.base import CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
 from tessera.llm.offline import OfflineProvider
 from tessera.protocol.format import render_file
 from tessera.sandbox.templates import TemplateCache, template_files
@@ -196,3 +200,47 @@ def test_an_answer_in_invalid_json_is_reported_and_changes_nothing(
     assert any("JSON answer could not be read" in message for message in errors), errors
     assert client.get(f"/api/projects/{pid}/files").json() == []
     assert client.get("/api/health").json() == {"status": "ok"}
+
+
+class _ByPrompt:
+    """Answers "huge" requests with a 5 MB file streamed slowly, others with a small file."""
+
+    name = "scripted"
+    label = "scripted model"
+    model = "scripted-1"
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamItem]:
+        prompt = request.messages[-1].content
+        if "huge" in prompt:
+            yield TextDelta('<tessera-file path="huge.txt">\n')
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                yield TextDelta("x" * 50_000)
+            yield TextDelta("\n</tessera-file>")
+        else:
+            yield TextDelta(render_file("notes.md", "# Small\n"))
+        yield StreamEnd("stop", Usage(10, 10))
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_runaway_answer_does_not_hold_up_other_projects(make_client: ClientFactory) -> None:
+    client = make_client(_ByPrompt())
+    huge, small = new_project(client), new_project(client)
+    done: dict[str, float] = {}
+
+    def run_huge() -> None:
+        run(client, huge, prompt="huge file please")
+        done["huge"] = time.monotonic()
+
+    thread = threading.Thread(target=run_huge)
+    thread.start()
+    time.sleep(0.3)
+    events = run(client, small, prompt="small file")
+    done["small"] = time.monotonic()
+    thread.join(timeout=60)
+    assert types(events)[-1] == "RUN_FINISHED"
+    assert done["small"] < done["huge"], "the small run waited for the runaway one"
+    assert client.get(f"/api/projects/{small}/files/notes.md").json()["content"] == "# Small\n"
+    assert client.get(f"/api/projects/{huge}/files").json() == []
