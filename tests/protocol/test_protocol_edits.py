@@ -107,3 +107,36 @@ def test_a_refusal_without_a_path_still_reads_well() -> None:
 def test_only_blank_search_lines_are_too_vague() -> None:
     with pytest.raises(EditNotApplied):
         apply_edit("a\n\nb\n", " \n \n \n", "x")
+
+
+def test_lines_the_edit_leaves_alone_keep_the_files_text() -> None:
+    content = "def f():  \n\tx = 1\n\treturn x\n"
+    search = "def f():\n    x = 1\n    return x\n"
+    replace = "def f():\n    x = 2\n    return x\n"
+    # The unchanged lines stay byte for byte (trailing spaces, tab); the new one gets a tab.
+    assert apply_edit(content, search, replace) == "def f():  \n\tx = 2\n\treturn x\n"
+
+
+def test_nested_lines_written_with_spaces_get_the_files_tabs() -> None:
+    content = "function f() {\n\tif (a) {\n\t\tb();\n\t}\n}\n"
+    search = "  if (a) {\n    b();\n  }\n"
+    replace = "  if (a) {\n    b();\n    c();\n  }\n"
+    assert apply_edit(content, search, replace) == (
+        "function f() {\n\tif (a) {\n\t\tb();\n\t\tc();\n\t}\n}\n"
+    )
+
+
+def test_nested_lines_written_with_tabs_get_the_files_spaces() -> None:
+    content = "<ul>\n  <li>\n    <a>One</a>\n  </li>\n</ul>\n"
+    search = "\t<li>\n\t\t<a>One</a>\n\t</li>\n"
+    replace = "\t<li>\n\t\t<a>One</a>\n\t\t<a>Two</a>\n\t</li>\n"
+    assert apply_edit(content, search, replace) == content.replace(
+        "    <a>One</a>\n", "    <a>One</a>\n    <a>Two</a>\n"
+    )
+
+
+def test_a_misindented_search_line_does_not_shift_other_depths() -> None:
+    content = "  one();\n  two();\n  three();\n"
+    search = "  one();\ntwo();\n"  # the second line lost its indentation
+    replace = "  one();\ntwo();\n  added();\n"
+    assert apply_edit(content, search, replace) == "  one();\n  two();\n  added();\n  three();\n"

@@ -1,4 +1,5 @@
-"""The model's output format: parsing it as it streams, rendering it, applying edits."""
+"""The model's output format: parsing it as it streams, rendering it, applying edits
+and patches (refusing lazy placeholders)."""
 
 from tessera.protocol.actions import (
     Action,
@@ -9,6 +10,7 @@ from tessera.protocol.actions import (
     FileDelta,
     FileEdit,
     FileEnded,
+    FilePatch,
     FileRenamed,
     FileStarted,
     ProjectMeta,
@@ -24,6 +26,8 @@ from tessera.protocol.format import (
 )
 from tessera.protocol.parser import StreamParser, merge_actions, parse_all
 from tessera.protocol.paths import safe_join, validate_path
+from tessera.protocol.placeholders import check_not_lazy, find_placeholder
+from tessera.protocol.unified_diff import apply_patch
 
 __all__ = [
     "Action",
@@ -34,11 +38,15 @@ __all__ = [
     "FileDelta",
     "FileEdit",
     "FileEnded",
+    "FilePatch",
     "FileRenamed",
     "FileStarted",
     "ProjectMeta",
     "StreamParser",
     "apply_edit",
+    "apply_patch",
+    "check_not_lazy",
+    "find_placeholder",
     "merge_actions",
     "parse_all",
     "render_delete",

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+MANAGERS = ("npm", "pip")
+"""The package managers a dependency tag may name (``manager="pip"``)."""
+
 MAX_NAME_CHARS = 214
 MAX_VERSION_CHARS = 128
 
@@ -34,3 +37,21 @@ def dependency_problem(name: str, version: str | None) -> str | None:
     if version.lstrip().startswith("-") or _CONTROL_RE.search(version):
         return f"The version {version[:80]!r} of {shown} is not a version; it was not added"
     return None
+
+
+def normalise_manager(manager: str | None) -> str | None:
+    """A manager attribute as written (case and spaces ignored); ``None`` when absent."""
+    if manager is None:
+        return None
+    return manager.strip().lower() or None
+
+
+def manager_problem(manager: str | None, name: str) -> str | None:
+    """Why ``manager`` (already normalised) cannot install ``name``, or ``None``."""
+    if manager is None or manager in MANAGERS:
+        return None
+    known = " or ".join(f'manager="{known}"' for known in MANAGERS)
+    return (
+        f"The package manager {manager[:40]!r} of {name[:80]!r} is not one Tessera uses "
+        f"(write {known}, or leave it out to use the project's); it was not added"
+    )

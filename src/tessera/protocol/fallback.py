@@ -1,6 +1,6 @@
 """Reading answers that used no tags at all, once the whole answer is known.
 
-Two shapes are understood, tried in this order:
+Three shapes are understood, the JSON shape first:
 
 - JSON: ``{"files": {path: content, ...}, "title", "description", "category"}``, where
   ``files`` may also be a list of ``{"path", "content"}`` objects and ``dependencies`` a
@@ -8,7 +8,11 @@ Two shapes are understood, tried in this order:
 - Markdown code fences that name a path: in the info string (```` ```tsx title="src/App.tsx" ````,
   ```` ```tsx src/App.tsx ````), on the line before the fence (``src/App.tsx``,
   ``**src/App.tsx**``, ``### src/App.tsx``, ``// src/App.tsx``), or as a comment on the
-  fence's first line (``// src/App.tsx``, ``# app.py``; that line is then dropped).
+  fence's first line (``// src/App.tsx``, ``# app.py``; that line is then dropped);
+- fenced unified diffs (```` ```diff ```` or ```` ```patch ````, or any fence whose body
+  starts with ``---``/``+++`` headers): one ``FilePatch`` per file the ``+++ b/<path>``
+  headers name (``--- a/<path>`` for a deletion), or, without headers, for the path the
+  fence names as above. A diff fence is never taken for a file's content.
 """
 
 from __future__ import annotations
@@ -19,10 +23,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from tessera.errors import InvalidPath
-from tessera.protocol.actions import Action, ActionRefused, DependencyAdded, ProjectMeta
+from tessera.protocol.actions import (
+    Action,
+    ActionRefused,
+    DependencyAdded,
+    FilePatch,
+    ProjectMeta,
+)
 from tessera.protocol.dependencies import dependency_problem
 from tessera.protocol.file_actions import file_actions
 from tessera.protocol.paths import validate_path
+from tessera.protocol.unified_diff import DEV_NULL, header_name
 
 _FENCE_OPEN_RE = re.compile(r" {0,3}(`{3,}|~{3,})([^`]*)")
 _FENCE_CLOSE_RE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
@@ -39,6 +50,7 @@ _COMMENT_PATH_RE = re.compile(
 _DECORATION_RE = re.compile(r"^(?:#{1,6}\s+|//\s*|>\s*|[-*+]\s+|\d+[.)]\s+)")
 _LINE_BRACE_RE = re.compile(r"^[ \t]*\{", re.MULTILINE)
 _LABEL_RE = re.compile(r"^(?:file|filename|path)\s*:\s*", re.IGNORECASE)
+_DIFF_LANGUAGES = frozenset({"diff", "patch", "udiff"})
 
 
 def fallback_actions(text: str) -> list[Action]:
@@ -155,12 +167,17 @@ class _Fence:
     content: str
     path: str | None
     closed: bool
+    body: list[str]  # every line between the fence lines, none dropped
 
 
 def fenced_actions(text: str) -> list[Action]:
-    """File actions for every fenced code block that names a path."""
+    """File actions for every fenced code block that names a path, and ``FilePatch``
+    actions for fenced diffs."""
     out: list[Action] = []
     for fence in _fences(text):
+        if _is_diff(fence):
+            out.extend(_patch_actions(fence))
+            continue
         if fence.path is None:
             continue
         if not fence.closed:
@@ -211,12 +228,72 @@ def _fences(text: str) -> list[_Fence]:
 
 def _make_fence(info: str, body: list[str], previous: list[str], closed: bool) -> _Fence:
     path = _path_from_info(info) or _path_from_previous(previous)
+    content = body
     if body:
         comment = _path_from_comment(body[0])
         if comment is not None and (path is None or path == comment):
             path = comment
-            body = body[1:]
-    return _Fence(info=info, content="\n".join(body), path=path, closed=closed)
+            content = body[1:]
+    return _Fence(info=info, content="\n".join(content), path=path, closed=closed, body=body)
+
+
+# --- fenced diffs --------------------------------------------------------------------------
+def _is_diff(fence: _Fence) -> bool:
+    words = fence.info.split()
+    if words and words[0].lower() in _DIFF_LANGUAGES:
+        return True
+    body = [line for line in fence.body if line.strip()]
+    return len(body) >= 2 and body[0].startswith("--- ") and body[1].startswith("+++ ")
+
+
+def _file_sections(body: list[str]) -> list[tuple[str | None, list[str]]]:
+    """The patch of a diff fence cut per file: (path its headers name, lines)."""
+    sections: list[tuple[str | None, list[str]]] = []
+    current: list[str] = []
+    name: str | None = None
+    index = 0
+    while index < len(body):
+        line = body[index]
+        is_header = line.startswith("--- ") and index + 1 < len(body)
+        is_header = is_header and body[index + 1].startswith("+++ ")
+        if (is_header or line.startswith("diff --git ")) and any(
+            part.startswith("@@") for part in current
+        ):
+            sections.append((name, current))
+            current, name = [], None
+        if is_header:
+            old, new = header_name(line), header_name(body[index + 1])
+            name = new if new != DEV_NULL else old
+            current.extend(body[index : index + 2])
+            index += 2
+            continue
+        current.append(line)
+        index += 1
+    sections.append((name, current))
+    return sections
+
+
+def _patch_actions(fence: _Fence) -> list[Action]:
+    """``FilePatch`` actions of a diff fence; a fence naming no file is only chat."""
+    out: list[Action] = []
+    for name, lines in _file_sections(fence.body):
+        raw = name or fence.path
+        if raw is None or not any(line.strip() for line in lines):
+            continue
+        try:
+            path = validate_path(raw)
+        except InvalidPath as exc:
+            out.append(ActionRefused(raw, exc.message))
+            continue
+        if not fence.closed:
+            out.append(
+                ActionRefused(
+                    path, f"The model stopped in the middle of a diff of {path}; it was not applied"
+                )
+            )
+            continue
+        out.append(FilePatch(path, "\n".join(lines) + "\n"))
+    return out
 
 
 def _looks_like_path(text: str) -> bool:

@@ -9,6 +9,9 @@ The body of ``<tessera-file path="p">BODY</tessera-file>`` becomes the file's co
    the last line then closes a fence, dropping it together with the line break before it.
 
 ``render_file`` in ``format`` writes the inverse, so any content round-trips.
+
+The body of ``<tessera-diff path="p">BODY</tessera-diff>`` becomes the patch by rules 1
+to 3 whatever ``p`` is (a patch never starts with a fence of its own).
 """
 
 from __future__ import annotations
@@ -78,3 +81,8 @@ def file_content(body: str, path: str) -> str:
     """The content of a file tag whose whole body (between the tags) is ``body``."""
     text = strip_trail(strip_lead(body))
     return text if is_markdown(path) else unwrap_fence(text)
+
+
+def patch_content(body: str) -> str:
+    """The patch of a diff tag whose whole body (between the tags) is ``body``."""
+    return unwrap_fence(strip_trail(strip_lead(body)))

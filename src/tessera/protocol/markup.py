@@ -8,11 +8,12 @@ TAG_PREFIX = "<tessera-"
 CLOSE_TAG_PREFIX = "</tessera-"
 FILE_CLOSE = "</tessera-file>"
 EDIT_CLOSE = "</tessera-edit>"
+DIFF_CLOSE = "</tessera-diff>"
 
 MAX_TAG_CHARS = 8192
 """An opening tag longer than this (usually an unclosed quote) is cut at its first ``>``."""
 
-KNOWN_TAGS = ("file", "edit", "delete", "rename", "dependency", "meta")
+KNOWN_TAGS = ("file", "edit", "diff", "delete", "rename", "dependency", "meta")
 
 # Where a tag may start in chat text.
 TAG_START_RE = re.compile(r"</?tessera-")

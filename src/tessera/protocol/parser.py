@@ -5,14 +5,18 @@ so far makes certain, in stream order::
 
     <tessera-file path="src/App.tsx">…</tessera-file>     FileStarted, FileDelta…, FileEnded
     <tessera-edit path="x">SEARCH/REPLACE blocks</tessera-edit>     FileEdit per block
+    <tessera-diff path="x">unified diff</tessera-diff>    FilePatch
     <tessera-delete path="x"/>                            FileDeleted
     <tessera-rename from="a" to="b"/>                     FileRenamed
     <tessera-dependency name="zustand" version="^5"/>     DependencyAdded
+    <tessera-dependency name="flask" manager="pip"/>      DependencyAdded (npm or pip)
     <tessera-meta title="…" description="…" category="…"/>  ProjectMeta
     any other text                                        ChatText
 
 The file content rule (line breaks next to the tags, a wrapping code fence) is in
-``fences``. Tag names are lower case; attributes may use either quote and XML entities.
+``fences``; a diff tag's body is the patch, without a wrapping fence, and is emitted
+whole when its closing tag arrives. Tag names are lower case; attributes may use either
+quote and XML entities.
 A body-less tag written with a body (``<tessera-delete path="x"></tessera-delete>``) is
 accepted. Input never makes the parser raise: what cannot be accepted (a bad path, an
 unknown tag, a malformed edit, a file cut off by the end of the stream) becomes an
@@ -21,7 +25,7 @@ unknown tag, a malformed edit, a file cut off by the end of the stream) becomes 
 Only the minimal text that could still start a tag or end a body is held back between
 feeds, and each character is examined a bounded number of times, so parsing is linear in
 the length of the answer. When the answer used no tag at all, ``close`` also tries the
-JSON shape and path-naming code fences (``fallback``).
+JSON shape, path-naming code fences and fenced ``diff`` blocks (``fallback``).
 """
 
 from __future__ import annotations
@@ -36,15 +40,18 @@ from tessera.protocol.actions import (
     ChatText,
     FileDelta,
     FileEnded,
+    FilePatch,
     FileStarted,
 )
 from tessera.protocol.edit_body import EditBody
 from tessera.protocol.fallback import fallback_actions
+from tessera.protocol.fences import patch_content
 from tessera.protocol.file_body import FileBody
 from tessera.protocol.markup import (
     CLOSE_TAG_PARTIAL_RE,
     CLOSE_TAG_PREFIX,
     CLOSE_TAG_RE,
+    DIFF_CLOSE,
     EDIT_CLOSE,
     FILE_CLOSE,
     MAX_TAG_CHARS,
@@ -66,6 +73,7 @@ class _Mode(Enum):
     TAG = "tag"  # the buffer starts with "<tessera-" or "</tessera-"
     FILE = "file"  # inside a file tag
     EDIT = "edit"  # inside an edit tag
+    DIFF = "diff"  # inside a diff tag
     SWALLOW = "swallow"  # inside a refused tag: its body is dropped
     OPTIONAL_BODY = "optional_body"  # after an opening tag that needs no closing tag
 
@@ -81,6 +89,8 @@ class StreamParser:
         self._mode = _Mode.TEXT
         self._file: FileBody | None = None
         self._edit: EditBody | None = None
+        self._diff_path: str | None = None
+        self._diff_body: list[str] = []  # DIFF mode: the body so far, without its last bytes
         self._closing = ""  # the closing tag ending SWALLOW or OPTIONAL_BODY mode
         self._held_body: list[str] = []  # OPTIONAL_BODY text, dropped if the tag gets closed
         self._line: list[str] = []  # EDIT mode: the current line, while it has no line break
@@ -128,6 +138,8 @@ class StreamParser:
                 return self._file_body(out, final)
             case _Mode.EDIT:
                 return self._edit_body(out, final)
+            case _Mode.DIFF:
+                return self._patch_body(out, final)
             case _Mode.SWALLOW:
                 return self._swallow(out, final)
             case _Mode.OPTIONAL_BODY:
@@ -247,6 +259,32 @@ class StreamParser:
         self._buf = buf[cut:]
         return False
 
+    def _patch_body(self, out: list[Action], final: bool) -> bool:
+        assert self._diff_path is not None
+        path = self._diff_path
+        buf = self._buf
+        end = buf.find(DIFF_CLOSE)
+        if end >= 0 or final:
+            body = "".join(self._diff_body) + (buf[:end] if end >= 0 else buf)
+            self._diff_body.clear()
+            self._diff_path = None
+            if end < 0:
+                out.append(
+                    ActionRefused(
+                        path,
+                        f"The model stopped in the middle of a diff of {path}; it was not applied",
+                    )
+                )
+                self._enter(_Mode.TEXT, "")
+                return False
+            out.append(_patch_action(path, body))
+            return self._enter(_Mode.TEXT, buf[end + len(DIFF_CLOSE) :])
+        cut = len(buf) - held_suffix(buf, (DIFF_CLOSE,))
+        if cut:
+            self._diff_body.append(buf[:cut])
+        self._buf = buf[cut:]
+        return False
+
     def _take_line(self) -> str:
         """The start of the edit body's current line, set aside by earlier feeds."""
         line = "".join(self._line)
@@ -286,7 +324,7 @@ class StreamParser:
         """Act on a complete opening tag; the buffer already starts after it."""
         self._mode = _Mode.TEXT
         self._closing = f"</tessera-{name}>"
-        if name not in ("file", "edit"):
+        if name not in ("file", "edit", "diff"):
             out.extend(bodyless_actions(name, attributes))
             if not self_closing:
                 self._mode = _Mode.OPTIONAL_BODY
@@ -296,6 +334,12 @@ class StreamParser:
             out.append(path)
             if not self_closing:
                 self._mode = _Mode.SWALLOW
+        elif name == "diff":
+            if self_closing:
+                out.append(_patch_action(path, ""))
+            else:
+                self._diff_path = path
+                self._mode = _Mode.DIFF
         elif name == "edit":
             self._edit = EditBody(path)
             if self_closing:
@@ -310,6 +354,16 @@ class StreamParser:
             else:
                 self._file = FileBody(path)
                 self._mode = _Mode.FILE
+
+
+def _patch_action(path: str, body: str) -> Action:
+    """The action of a complete diff tag."""
+    patch = patch_content(body)
+    if not patch.strip():
+        return ActionRefused(
+            path, f"The diff of {path} was empty (no hunks between the tags); nothing was changed"
+        )
+    return FilePatch(path, patch)
 
 
 def parse_all(text: str) -> list[Action]:

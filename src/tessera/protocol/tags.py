@@ -11,7 +11,7 @@ from tessera.protocol.actions import (
     FileRenamed,
     ProjectMeta,
 )
-from tessera.protocol.dependencies import dependency_problem
+from tessera.protocol.dependencies import dependency_problem, manager_problem, normalise_manager
 from tessera.protocol.markup import KNOWN_TAGS
 from tessera.protocol.paths import validate_path
 
@@ -30,7 +30,10 @@ def checked_path(attributes: dict[str, str], attribute: str, tag: str) -> str | 
 
 
 def bodyless_actions(tag: str, attributes: dict[str, str]) -> list[Action]:
-    """The actions of a delete, rename, dependency, meta or unknown tag."""
+    """The actions of a delete, rename, dependency, meta or unknown tag.
+
+    ``<tessera-dependency manager=...>`` must name "npm" or "pip" when present.
+    """
     if tag == "delete":
         path = checked_path(attributes, "path", tag)
         return [path if isinstance(path, ActionRefused) else FileDeleted(path)]
@@ -43,8 +46,11 @@ def bodyless_actions(tag: str, attributes: dict[str, str]) -> list[Action]:
     if tag == "dependency":
         name = attributes.get("name", "").strip()
         version = attributes.get("version", "").strip() or None
-        problem = dependency_problem(name, version)
-        return [DependencyAdded(name, version) if problem is None else ActionRefused(None, problem)]
+        manager = normalise_manager(attributes.get("manager"))
+        problem = dependency_problem(name, version) or manager_problem(manager, name)
+        if problem is not None:
+            return [ActionRefused(None, problem)]
+        return [DependencyAdded(name, version, manager)]
     if tag == "meta":
         meta = ProjectMeta(
             title=attributes.get("title") or None,
