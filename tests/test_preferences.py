@@ -287,10 +287,187 @@ async def test_project_settings_are_only_the_project_s(
     preferences: Preferences, store: Store
 ) -> None:
     project = await store.create_project(name="p")
-    with pytest.raises(InvalidInput, match="Unknown project setting 'base_url'"):
-        await preferences.update_project(project.id, {"base_url": "http://localhost:1/v1"})
-    with pytest.raises(InvalidInput, match="Unknown project setting 'openai_api_key'"):
-        await preferences.update_project(project.id, {"openai_api_key": OPENAI_KEY})
+    with pytest.raises(InvalidInput, match="Unknown project setting 'autofix'") as caught:
+        await preferences.update_project(project.id, {"autofix": False})
+    assert "base_url" in caught.value.message and "openai_api_key" in caught.value.message
+    with pytest.raises(InvalidInput, match="Unknown project setting 'temperature'"):
+        await preferences.update_project(project.id, {"temperature": 0.2})
+    assert await store.get_settings(project.id) == {}
+
+
+# --- a project's own keys and base URL --------------------------------------------------------
+
+PROJECT_KEY = "sk-proj-PROJECTONLYsecret0000k9Qz"
+ENV_KEY = "sk-env-ENVIRONMENTsecret00001111"
+
+
+def assert_no_key_in(view: Any, *keys: str) -> None:
+    """Neither a key nor the middle a hint leaves out appears anywhere in ``view``."""
+    text = repr(view)
+    for key in keys:
+        assert key not in text and key[3:-4] not in text and key[8:16] not in text
+
+
+async def test_a_project_key_is_used_by_that_project_only(
+    preferences: Preferences, store: Store
+) -> None:
+    await preferences.update_global({"provider": "openai", "openai_api_key": OPENAI_KEY})
+    project = await store.create_project(name="p")
+    other = await store.create_project(name="other")
+
+    view = await preferences.update_project(project.id, {"openai_api_key": f" {PROJECT_KEY} "})
+    assert view["keys"]["openai"] == {"set": True, "hint": "sk-…k9Qz", "source": "project"}
+    assert view["keys"]["anthropic"] == {"set": False, "hint": None, "source": None}
+    assert_no_key_in(view, PROJECT_KEY, OPENAI_KEY)
+    assert (await store.get_settings(project.id))["openai_api_key"] == PROJECT_KEY
+    assert (await preferences.for_project(project.id)).model.api_key == PROJECT_KEY
+
+    assert (await preferences.for_project(other.id)).model.api_key == OPENAI_KEY
+    other_view = await preferences.project_view(other.id)
+    assert other_view["keys"]["openai"] == {"set": True, "hint": "sk-…wxyz", "source": "settings"}
+    assert (await preferences.global_model()).api_key == OPENAI_KEY
+    global_view = await preferences.global_view()
+    assert global_view["keys"]["openai"]["source"] == "settings"
+    assert_no_key_in([global_view, other_view], PROJECT_KEY, OPENAI_KEY)
+
+
+async def test_clearing_a_project_key_falls_back_to_the_global_one_then_the_environment_s(
+    store: Store,
+) -> None:
+    preferences = preferences_of(store, openai_api_key=SecretStr(ENV_KEY))
+    await preferences.update_global({"openai_api_key": OPENAI_KEY})
+    project = await store.create_project(name="p")
+    await preferences.update_project(project.id, {"openai_api_key": PROJECT_KEY})
+    assert (await preferences.for_project(project.id)).model.api_key == PROJECT_KEY
+
+    view = await preferences.update_project(project.id, {"openai_api_key": ""})
+    assert view["keys"]["openai"] == {"set": True, "hint": "sk-…wxyz", "source": "settings"}
+    assert (await preferences.for_project(project.id)).model.api_key == OPENAI_KEY
+    assert await store.get_settings(project.id) == {}
+
+    await preferences.update_project(project.id, {"openai_api_key": PROJECT_KEY})
+    await preferences.update_global({"openai_api_key": None})
+    assert (await preferences.for_project(project.id)).model.api_key == PROJECT_KEY
+    view = await preferences.update_project(project.id, {"openai_api_key": None})
+    assert view["keys"]["openai"] == {"set": True, "hint": "sk-…1111", "source": "env"}
+    assert (await preferences.for_project(project.id)).model.api_key == ENV_KEY
+
+
+async def test_removing_a_project_s_only_key_in_use_is_refused(
+    preferences: Preferences, store: Store
+) -> None:
+    project = await store.create_project(name="p")
+    await preferences.update_project(
+        project.id, {"provider": "anthropic", "anthropic_api_key": ANTHROPIC_KEY}
+    )
+    with pytest.raises(InvalidInput, match="ANTHROPIC_API_KEY"):
+        await preferences.update_project(project.id, {"anthropic_api_key": ""})
+    chosen = await preferences.for_project(project.id)
+    assert chosen.model == ModelConfig("anthropic", None, None, ANTHROPIC_KEY)
+    # Clearing the provider with the key leaves the project on the global choice.
+    view = await preferences.update_project(
+        project.id, {"provider": None, "anthropic_api_key": None}
+    )
+    assert view["effective"]["provider"] == "offline"
+    assert await store.get_settings(project.id) == {}
+
+
+async def test_a_project_key_chooses_its_provider_when_no_layer_names_one(
+    preferences: Preferences, store: Store
+) -> None:
+    await preferences.update_global({"openai_api_key": OPENAI_KEY})
+    project = await store.create_project(name="p")
+    other = await store.create_project(name="other")
+    view = await preferences.update_project(project.id, {"anthropic_api_key": ANTHROPIC_KEY})
+    assert view["effective"]["provider"] == "anthropic"
+    assert view["keys"]["anthropic"]["source"] == "project"
+    assert view["keys"]["openai"]["source"] == "settings"
+    assert (await preferences.for_project(project.id)).model.api_key == ANTHROPIC_KEY
+    assert (await preferences.project_view(other.id))["effective"]["provider"] == "openai"
+
+    # A provider named by the global settings is kept: the key waits for its provider.
+    await preferences.update_global({"provider": "openai"})
+    assert (await preferences.for_project(project.id)).model.api_key == OPENAI_KEY
+
+
+async def test_a_project_base_url_overrides_the_global_one_and_clearing_falls_back(
+    preferences: Preferences, store: Store
+) -> None:
+    await preferences.update_global(
+        {"provider": "openai", "base_url": "http://localhost:11434/v1", "model": "llama3.2"}
+    )
+    project = await store.create_project(name="p")
+    other = await store.create_project(name="other")
+
+    view = await preferences.update_project(project.id, {"base_url": " http://10.0.0.5:8000/v1 "})
+    assert view["base_url"] == "http://10.0.0.5:8000/v1"
+    assert view["effective"]["label"] == "llama3.2 via 10.0.0.5:8000"
+    chosen = await preferences.for_project(project.id)
+    assert chosen.model == ModelConfig("openai", "llama3.2", "http://10.0.0.5:8000/v1", None)
+    assert (await preferences.for_project(other.id)).model.base_url == "http://localhost:11434/v1"
+
+    view = await preferences.update_project(project.id, {"base_url": ""})
+    assert view["base_url"] is None
+    assert view["effective"]["label"] == "llama3.2 via localhost:11434"
+
+
+async def test_a_project_that_switches_provider_drops_the_inherited_base_url(
+    preferences: Preferences, store: Store
+) -> None:
+    await preferences.update_global(
+        {"provider": "openai", "base_url": "http://localhost:11434/v1", "model": "llama3.2"}
+    )
+    project = await store.create_project(name="p")
+    with pytest.raises(InvalidInput, match="ANTHROPIC_API_KEY"):
+        await preferences.update_project(project.id, {"provider": "anthropic"})
+
+    view = await preferences.update_project(
+        project.id, {"provider": "anthropic", "anthropic_api_key": ANTHROPIC_KEY}
+    )
+    assert view["effective"]["label"] == f"{ANTHROPIC_DEFAULT} via Anthropic"
+    chosen = await preferences.for_project(project.id)
+    assert chosen.model == ModelConfig("anthropic", None, None, ANTHROPIC_KEY)
+
+    view = await preferences.update_project(project.id, {"base_url": "http://127.0.0.1:9/"})
+    assert view["effective"]["label"] == f"{ANTHROPIC_DEFAULT} via 127.0.0.1:9"
+    assert (await preferences.for_project(project.id)).model.base_url == "http://127.0.0.1:9/"
+
+
+async def test_a_project_base_url_lets_openai_run_without_a_key(
+    preferences: Preferences, store: Store
+) -> None:
+    project = await store.create_project(name="p")
+    with pytest.raises(InvalidInput, match="OPENAI_API_KEY"):
+        await preferences.update_project(project.id, {"provider": "openai"})
+    view = await preferences.update_project(
+        project.id, {"provider": "openai", "base_url": "http://localhost:1234/v1"}
+    )
+    assert view["keys"]["openai"] == {"set": False, "hint": None, "source": None}
+    chosen = await preferences.for_project(project.id)
+    assert chosen.model == ModelConfig("openai", None, "http://localhost:1234/v1", None)
+    with pytest.raises(InvalidInput, match="OPENAI_API_KEY"):
+        await preferences.update_project(project.id, {"base_url": None})
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"base_url": "localhost:11434"}, "http(s) address"),
+        ({"base_url": 11434}, "http(s) address"),
+        ({"openai_api_key": "sk two words"}, "does not look like an API key"),
+        ({"anthropic_api_key": 12345678901234}, "does not look like an API key"),
+        ({"openai_api_key": "x" * 501}, "does not look like an API key"),
+    ],
+)
+async def test_bad_project_keys_and_urls_are_refused_with_a_reason(
+    preferences: Preferences, store: Store, patch: dict[str, Any], message: str
+) -> None:
+    project = await store.create_project(name="p")
+    with pytest.raises(InvalidInput) as caught:
+        await preferences.update_project(project.id, patch)
+    assert message in caught.value.message
+    assert "two words" not in caught.value.message
+    assert await store.get_settings(project.id) == {}
 
 
 @pytest.mark.parametrize("project_id", ["nosuchprojct", GLOBAL_SCOPE])

@@ -8,7 +8,9 @@ more of a key than a masked hint.
 
 A model name and a base URL belong to the provider chosen with them: a layer that
 switches to another provider starts from that provider's defaults instead of inheriting
-a model the new provider would not know.
+a model the new provider would not know. Keys belong to their provider, whichever layer
+chose it: a provider's key is the project's own, else the global one, else the
+environment's, so a project can run on its own account without changing anyone else's.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from tessera.config import LLMProviderName, Settings
@@ -46,9 +48,19 @@ GLOBAL_SETTINGS: Final = (
     "autofix_attempts",
     *KEY_SETTINGS.values(),
 )
-PROJECT_SETTINGS: Final = ("provider", "model", "autofix_attempts", "locked_files")
+PROJECT_SETTINGS: Final = (
+    "provider",
+    "model",
+    "base_url",
+    "autofix_attempts",
+    "locked_files",
+    *KEY_SETTINGS.values(),
+)
 MODEL_SETTINGS: Final = frozenset({"provider", "model", "base_url", *KEY_SETTINGS.values()})
 """Settings that change which model is used: a change is checked for a missing key."""
+
+KeySource = Literal["project", "settings", "env"] | None
+"""The layer a key comes from, as views report it."""
 
 _BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -278,12 +290,15 @@ class Preferences:
 
     async def project_view(self, project_id: str) -> dict[str, Any]:
         own = await self._project_settings(project_id)
-        preferences = self._resolve(await self._store.get_settings(GLOBAL_SCOPE), own)
+        stored = await self._store.get_settings(GLOBAL_SCOPE)
+        preferences = self._resolve(stored, own)
         return {
             "provider": _stored(own, "provider"),
             "model": _stored(own, "model"),
+            "base_url": _stored(own, "base_url"),
             "autofix_attempts": _stored(own, "autofix_attempts"),
             "locked_files": sorted(preferences.locked_files),
+            "keys": {name: self._key_view(name, stored, own) for name in KEY_SETTINGS},
             "effective": {
                 "provider": preferences.model.provider,
                 "model": preferences.model.model_name,
@@ -294,8 +309,9 @@ class Preferences:
         }
 
     async def update_project(self, project_id: str, patch: Mapping[str, Any]) -> dict[str, Any]:
-        """Apply ``patch`` (any of ``PROJECT_SETTINGS``; None clears an override) and
-        return the new view."""
+        """Apply ``patch`` (any of ``PROJECT_SETTINGS``; None or "" clears an override)
+        and return the new view. As globally, a model choice that lacks its key is refused,
+        so clearing the project's key in use only works when another layer has one."""
         changes = _changes(patch, PROJECT_SETTINGS, "project")
         own = await self._project_settings(project_id)
         if MODEL_SETTINGS & changes.keys():
@@ -337,37 +353,64 @@ class Preferences:
         self, stored: Mapping[str, Any], own: Mapping[str, Any] | None = None
     ) -> ModelConfig:
         env = self._settings
-        implied: LLMProviderName = "offline"
-        if env.llm_provider is not None:
-            implied = env.llm_provider
-        else:
-            with_key = [name for name in KEY_SETTINGS if self._key(name, stored)[0]]
-            implied = with_key[0] if with_key else "offline"
-        choice = _Choice(implied, env.llm_model or None, env.llm_base_url or None)
+        choice = _Choice(
+            self._implied(stored, own), env.llm_model or None, env.llm_base_url or None
+        )
         choice = choice.over(
             _stored(stored, "provider"), _stored(stored, "model"), _stored(stored, "base_url")
         )
         if own is not None:
-            choice = choice.over(_stored(own, "provider"), _stored(own, "model"))
+            choice = choice.over(
+                _stored(own, "provider"), _stored(own, "model"), _stored(own, "base_url")
+            )
         if choice.provider == "offline":
             return ModelConfig("offline")
-        key, _ = self._key(choice.provider, stored)
+        key, _ = self._key(choice.provider, stored, own)
         return ModelConfig(choice.provider, choice.model, choice.base_url, key)
 
+    def _implied(self, stored: Mapping[str, Any], own: Mapping[str, Any] | None) -> LLMProviderName:
+        """The provider used when no layer names one: the environment's, else that of a
+        key the project saved (saving one is choosing that account), else that of a global
+        or environment key, else the offline model."""
+        if self._settings.llm_provider is not None:
+            return self._settings.llm_provider
+        if own is not None:
+            for name, setting in KEY_SETTINGS.items():
+                if _stored(own, setting):
+                    return name
+        with_key = [name for name in KEY_SETTINGS if self._key(name, stored)[0]]
+        return with_key[0] if with_key else "offline"
+
     def _key(
-        self, provider: LLMProviderName, stored: Mapping[str, Any]
-    ) -> tuple[str | None, str | None]:
-        """A provider's key and where it comes from: "settings", "env" or None."""
-        saved = _stored(stored, KEY_SETTINGS[provider])
-        if saved:
+        self,
+        provider: LLMProviderName,
+        stored: Mapping[str, Any],
+        own: Mapping[str, Any] | None = None,
+    ) -> tuple[str | None, KeySource]:
+        """A provider's key and the layer it comes from: the project's own, the global
+        settings, the environment, or none."""
+        setting = KEY_SETTINGS[provider]
+        if own is not None and (mine := _stored(own, setting)):
+            return mine, "project"
+        if saved := _stored(stored, setting):
             return saved, "settings"
-        env = self._settings
-        secret = env.openai_api_key if provider == "openai" else env.anthropic_api_key
-        from_env = secret.get_secret_value().strip() if secret is not None else ""
+        from_env = self._env_key(provider)
         return (from_env, "env") if from_env else (None, None)
 
-    def _key_view(self, provider: LLMProviderName, stored: Mapping[str, Any]) -> dict[str, Any]:
-        key, source = self._key(provider, stored)
+    def _env_key(self, provider: LLMProviderName) -> str | None:
+        env = self._settings
+        secret = env.openai_api_key if provider == "openai" else env.anthropic_api_key
+        return (secret.get_secret_value().strip() if secret is not None else "") or None
+
+    def _key_view(
+        self,
+        provider: LLMProviderName,
+        stored: Mapping[str, Any],
+        own: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Whether the provider has a key here, its masked hint, and which layer it is
+        from; never the key."""
+        key, source = self._key(provider, stored, own)
         return {"set": key is not None, "hint": mask_key(key) if key else None, "source": source}
 
     def _autofix(self, stored: Mapping[str, Any]) -> bool:

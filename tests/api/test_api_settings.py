@@ -22,12 +22,15 @@ from tessera.config import Settings
 from tessera.errors import TesseraError
 from tessera.llm.base import ChatMessage, CompletionRequest, TextDelta
 from tessera.llm.pool import ProviderPool
-from tessera.llm.testing import FakeOpenAIServer
+from tessera.llm.testing import FakeAnthropicServer, FakeOpenAIServer
 from tessera.preferences import Preferences
 from tessera.store import Store
 
 OPENAI_KEY = "sk-proj-Qx7vT3mN9pL2wR8kJ4hG6fD1sA5zXc0b"
 ANTHROPIC_KEY = "sk-ant-api03-Lm4Nb8Vc2Xz6Qw1Er5Ty9Ui3Op7As0dF"
+PROJECT_OPENAI_KEY = "sk-proj-Pr0jectOnly7mWq2Lx9Zc4Vb8Nn1Hh"
+PROJECT_ANTHROPIC_KEY = "sk-ant-api03-Pr0jectAnthr0pic3Kd8Ws5Eu"
+KEYS = (OPENAI_KEY, ANTHROPIC_KEY, PROJECT_OPENAI_KEY, PROJECT_ANTHROPIC_KEY)
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +105,21 @@ async def get(env: Env, url: str) -> httpx.Response:
     response = await env.client.get(url)
     assert response.status_code == 200, response.text
     return response
+
+
+def assert_no_key_in(body: str) -> None:
+    """The raw text of a response holds no key, nor the middle a hint leaves out."""
+    for key in KEYS:
+        assert key not in body
+        assert key[3:-4] not in body
+        assert key[8:16] not in body
+
+
+async def answer_of(env: Env, project_id: str) -> str:
+    """What the project's provider answers to one message (so that it reaches a server)."""
+    provider = await env.pool.for_project(project_id)
+    request = CompletionRequest([ChatMessage("user", "hi")])
+    return "".join([i.text async for i in provider.stream(request) if isinstance(i, TextDelta)])
 
 
 async def test_the_defaults(env: Env) -> None:
@@ -233,7 +251,11 @@ async def test_invalid_global_values_are_a_422_with_a_message(
         ({"locked_files": ["node_modules/x.js"]}, "invalid_path", "node_modules"),
         ({"autofix_attempts": -1}, "invalid_input", "from 0 to 5"),
         ({"provider": "anthropic"}, "invalid_input", "ANTHROPIC_API_KEY"),
-        ({"base_url": "http://localhost:1/v1"}, "invalid_input", "Extra inputs"),
+        ({"base_url": "not a url"}, "invalid_input", "http(s) address"),
+        ({"openai_api_key": "two words"}, "invalid_input", "does not look like an API key"),
+        ({"anthropic_api_key": 12}, "invalid_input", "valid string"),
+        ({"openai_api_key": "k" * 1001}, "invalid_input", "at most 1000 characters"),
+        ({"temperature": 1}, "invalid_input", "Extra inputs are not permitted"),
     ],
 )
 async def test_invalid_project_values_are_a_422_with_a_message(
@@ -241,8 +263,11 @@ async def test_invalid_project_values_are_a_422_with_a_message(
 ) -> None:
     project = await env.store.create_project(name="p")
     url = f"/api/projects/{project.id}/settings"
-    error = (await put(env, url, body, status=422))["error"]
+    response = await env.client.put(url, json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
     assert error["code"] == code and message in error["message"]
+    assert "two words" not in response.text and "kkkkkkkk" not in response.text
     assert await env.store.get_settings(project.id) == {}
 
 
@@ -252,3 +277,149 @@ async def test_an_unknown_project_is_a_404(env: Env) -> None:
     assert response.json()["error"]["code"] == "project_not_found"
     response = await env.client.put("/api/projects/global/settings", json={"model": "x"})
     assert response.status_code == 404
+
+
+# --- a project's own keys and base URL --------------------------------------------------------
+
+
+async def test_a_project_key_reaches_that_project_s_provider_only(
+    env: Env, fake: FakeOpenAIServer
+) -> None:
+    project = await env.store.create_project(name="p")
+    other = await env.store.create_project(name="other")
+    await put(
+        env,
+        "/api/settings",
+        {"provider": "openai", "base_url": fake.base_url, "openai_api_key": OPENAI_KEY},
+    )
+    url = f"/api/projects/{project.id}/settings"
+    view = await put(env, url, {"openai_api_key": PROJECT_OPENAI_KEY})
+    assert view["keys"]["openai"] == {"set": True, "hint": "sk-…n1Hh", "source": "project"}
+    assert view["base_url"] is None
+
+    assert await answer_of(env, project.id) == "from the fake"
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {PROJECT_OPENAI_KEY}"
+    assert await answer_of(env, other.id) == "from the fake"
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+    provider = await env.pool.for_global()
+    request = CompletionRequest([ChatMessage("user", "hi")])
+    assert [i async for i in provider.stream(request) if isinstance(i, TextDelta)]
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+    other_view = (await get(env, f"/api/projects/{other.id}/settings")).json()
+    assert other_view["keys"]["openai"] == {"set": True, "hint": "sk-…Xc0b", "source": "settings"}
+
+
+async def test_a_project_s_own_provider_base_url_and_key_reach_its_server(
+    env: Env, fake: FakeOpenAIServer
+) -> None:
+    project = await env.store.create_project(name="p")
+    other = await env.store.create_project(name="other")
+    await put(
+        env,
+        "/api/settings",
+        {"provider": "openai", "base_url": fake.base_url, "openai_api_key": OPENAI_KEY},
+    )
+    url = f"/api/projects/{project.id}/settings"
+    with FakeAnthropicServer(default_chunks=["from", " anthropic"]) as anthropic:
+        view = await put(
+            env,
+            url,
+            {
+                "provider": "anthropic",
+                "base_url": anthropic.base_url,
+                "anthropic_api_key": PROJECT_ANTHROPIC_KEY,
+            },
+        )
+        assert view["base_url"] == anthropic.base_url
+        assert view["effective"]["provider"] == "anthropic"
+        assert view["keys"]["anthropic"]["source"] == "project"
+        assert await answer_of(env, project.id) == "from anthropic"
+        sent = anthropic.requests[-1].headers
+        assert sent["authorization"] == f"Bearer {PROJECT_ANTHROPIC_KEY}"
+    assert await answer_of(env, other.id) == "from the fake"
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+    assert all(PROJECT_ANTHROPIC_KEY not in str(r.headers) for r in fake.requests)
+
+
+async def test_no_response_holds_a_key_global_or_a_project_s(
+    env: Env, fake: FakeOpenAIServer
+) -> None:
+    project = await env.store.create_project(name="p")
+    other = await env.store.create_project(name="other")
+    url = f"/api/projects/{project.id}/settings"
+    bodies = [
+        (
+            await env.client.put(
+                "/api/settings",
+                json={
+                    "provider": "openai",
+                    "base_url": fake.base_url,
+                    "openai_api_key": OPENAI_KEY,
+                    "anthropic_api_key": ANTHROPIC_KEY,
+                },
+            )
+        ).text,
+        (
+            await env.client.put(
+                url,
+                json={
+                    "openai_api_key": PROJECT_OPENAI_KEY,
+                    "anthropic_api_key": PROJECT_ANTHROPIC_KEY,
+                },
+            )
+        ).text,
+        (await env.client.put(url, json={"model": "gpt-4.1"})).text,
+        (await env.client.put(url, json={"provider": "anthropic", "base_url": None})).text,
+        (await env.client.put(url, json={"openai_api_key": "not a key"})).text,
+        (await env.client.get(url)).text,
+        (await env.client.get(f"/api/projects/{other.id}/settings")).text,
+        (await env.client.get("/api/settings")).text,
+        (await env.client.put("/api/settings", json={"autofix": False})).text,
+    ]
+    for body in bodies:
+        assert_no_key_in(body)
+    project_view = (await get(env, url)).json()
+    assert project_view["keys"] == {
+        "openai": {"set": True, "hint": "sk-…n1Hh", "source": "project"},
+        "anthropic": {"set": True, "hint": "sk-…s5Eu", "source": "project"},
+    }
+    assert (await env.store.get_settings(project.id))["openai_api_key"] == PROJECT_OPENAI_KEY
+
+
+async def test_clearing_a_project_key_or_base_url_falls_back(
+    env: Env, fake: FakeOpenAIServer
+) -> None:
+    project = await env.store.create_project(name="p")
+    await put(
+        env,
+        "/api/settings",
+        {"provider": "openai", "base_url": fake.base_url, "openai_api_key": OPENAI_KEY},
+    )
+    url = f"/api/projects/{project.id}/settings"
+    with FakeOpenAIServer(default_chunks=["own", " server"]) as own:
+        await put(env, url, {"base_url": own.base_url, "openai_api_key": PROJECT_OPENAI_KEY})
+        assert await answer_of(env, project.id) == "own server"
+        assert own.requests[-1].headers["authorization"] == f"Bearer {PROJECT_OPENAI_KEY}"
+
+        view = await put(env, url, {"openai_api_key": ""})
+        assert view["keys"]["openai"] == {"set": True, "hint": "sk-…Xc0b", "source": "settings"}
+        assert await answer_of(env, project.id) == "own server"
+        assert own.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+    view = await put(env, url, {"base_url": None})
+    assert view["base_url"] is None
+    assert await answer_of(env, project.id) == "from the fake"
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+    assert await env.store.get_settings(project.id) == {}
+
+
+async def test_removing_a_project_s_only_key_in_use_is_a_422(env: Env) -> None:
+    project = await env.store.create_project(name="p")
+    url = f"/api/projects/{project.id}/settings"
+    await put(env, url, {"provider": "anthropic", "anthropic_api_key": PROJECT_ANTHROPIC_KEY})
+    error = (await put(env, url, {"anthropic_api_key": None}, status=422))["error"]
+    assert "ANTHROPIC_API_KEY" in error["message"]
+    view = (await get(env, url)).json()
+    assert view["keys"]["anthropic"]["source"] == "project"
+    assert view["effective"]["provider"] == "anthropic"

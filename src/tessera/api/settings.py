@@ -2,7 +2,8 @@
 
 ``PUT`` changes only the fields it names (null clears one). Values are checked by
 ``tessera.preferences``, so every way in gets the same messages; the bodies here only
-refuse what is not JSON of the right shape. API keys can be written but never read back.
+refuse what is not JSON of the right shape. API keys, global or a project's own, can be
+written but never read back: the views give a masked hint and the layer a key comes from.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ class ProjectSettingsUpdate(BaseModel):
 
     provider: str | None = Field(default=None, max_length=50)
     model: str | None = Field(default=None, max_length=500)
+    base_url: str | None = Field(default=None, max_length=1000)
     autofix_attempts: StrictInt | None = None
     locked_files: list[str] | None = Field(default=None, max_length=1000)
+    openai_api_key: str | None = Field(default=None, max_length=1000)
+    anthropic_api_key: str | None = Field(default=None, max_length=1000)
 
 
 @router.get("/api/settings")

@@ -1,7 +1,7 @@
 /**
  * Settings: the server-wide choice of model and keys (`/api/settings`) and a project's
- * overrides and locked files (`/api/projects/{id}/settings`). Keys are write-only: the server
- * answers with a hint ("sk-…abcd") and where the key comes from, never the key itself.
+ * overrides, own keys and locked files (`/api/projects/{id}/settings`). Keys are write-only:
+ * the server answers with a hint ("sk-…abcd") and where the key comes from, never the key.
  */
 
 import { projectUrl, request } from './client'
@@ -10,7 +10,10 @@ export interface KeyInfo {
   set: boolean
   /** A recognisable fragment of the key, e.g. "sk-…abcd". */
   hint: string | null
-  /** Where the key comes from: the environment, or saved in Tessera's settings. */
+  /**
+   * Where the key comes from: "env" (the server's environment), "settings" (saved in the
+   * server-wide settings) or, in a project's settings, "project" (saved for that project).
+   */
   source: string | null
 }
 
@@ -62,17 +65,24 @@ export interface ProjectSettings {
   /** Null: the server-wide setting applies. */
   provider: string | null
   model: string | null
+  base_url: string | null
   autofix_attempts: number | null
   /** Files the model may not change (the user still may). */
   locked_files: string[]
+  /** The key each provider would use in this project, and which layer it comes from. */
+  keys: Record<KeyName, KeyInfo>
   effective: EffectiveModel & { autofix: boolean; autofix_attempts: number }
 }
 
+/** Only the fields present change; null (or "" for a key) goes back to the server-wide value. */
 export interface ProjectSettingsUpdate {
   provider?: string | null
   model?: string | null
+  base_url?: string | null
   autofix_attempts?: number | null
   locked_files?: string[]
+  openai_api_key?: string | null
+  anthropic_api_key?: string | null
 }
 
 export const settingsApi = {
@@ -95,4 +105,16 @@ export function keySourceText(source: string | null): string {
 /** A key saved in Tessera's settings can be cleared there; one from the environment cannot. */
 export function keyIsClearable(info: KeyInfo): boolean {
   return info.set && !/env/i.test(info.source ?? '')
+}
+
+/** Where a project's key comes from, for the line beside its input in the project's settings. */
+export function projectKeySourceText(source: string | null): string {
+  if (source === 'project') return 'saved for this project'
+  if (source === 'settings') return 'server-wide'
+  return keySourceText(source)
+}
+
+/** Only a key saved for the project can be cleared from its settings (the others are inherited). */
+export function projectKeyIsClearable(info: KeyInfo | undefined): boolean {
+  return Boolean(info?.set && info.source === 'project')
 }

@@ -1,8 +1,25 @@
 import { useEffect, useRef, useState } from 'react'
 
 import { errorMessage } from '../api/client'
-import { settingsApi, type GlobalSettings, type ProjectSettings, type ProjectSettingsUpdate } from '../api/settings'
-import { MAX_AUTOFIX_ATTEMPTS, projectForm, projectUpdate, type ProjectForm } from '../state/settingsForm'
+import {
+  projectKeyIsClearable,
+  projectKeySourceText,
+  settingsApi,
+  type GlobalSettings,
+  type KeyInfo,
+  type KeyName,
+  type ProjectSettings,
+  type ProjectSettingsUpdate,
+} from '../api/settings'
+import {
+  clearProjectKey,
+  MAX_AUTOFIX_ATTEMPTS,
+  PROJECT_KEY_FIELDS,
+  projectForm,
+  projectKeyName,
+  projectUpdate,
+  type ProjectForm,
+} from '../state/settingsForm'
 import { GearIcon } from './icons'
 
 interface Props {
@@ -14,9 +31,12 @@ interface Props {
 
 type Message = { kind: 'success' | 'error'; text: string }
 
+const KEY_LABELS: Record<KeyName, string> = { openai: 'OpenAI', anthropic: 'Anthropic' }
+
 /**
- * The project's own model and number of automatic fix attempts, over the server-wide
- * settings. An empty field means "as the server-wide settings say".
+ * The project's own model, base URL, API key and number of automatic fix attempts, over the
+ * server-wide settings. An empty field means "as the server-wide settings say"; the key
+ * input is write-only and shows beside it only a hint of the key in effect and its origin.
  */
 export function ProjectSettingsPopover({ settings, onSave, onSaved }: Props) {
   const [open, setOpen] = useState(false)
@@ -54,8 +74,10 @@ export function ProjectSettingsPopover({ settings, onSave, onSaved }: Props) {
     }
   }, [open])
 
+  const serverWide = global?.effective.provider ?? null
+
   const save = async () => {
-    const parsed = projectUpdate(settings, form)
+    const parsed = projectUpdate(settings, form, serverWide)
     if (!parsed.ok) {
       setMessage({ kind: 'error', text: parsed.message })
       return
@@ -74,10 +96,31 @@ export function ProjectSettingsPopover({ settings, onSave, onSaved }: Props) {
     }
   }
 
+  /** Removes the project's own key at once; the server-wide one (if any) applies again. */
+  const clearKey = async (name: KeyName) => {
+    setSaving(true)
+    setMessage(null)
+    try {
+      const saved = await onSave(clearProjectKey(name))
+      setForm((current) => ({ ...current, [PROJECT_KEY_FIELDS[name]]: '' }))
+      setMessage({ kind: 'success', text: `The project's ${KEY_LABELS[name]} key was removed.` })
+      onSaved(saved.effective.label)
+    } catch (error) {
+      setMessage({ kind: 'error', text: errorMessage(error) })
+    } finally {
+      setSaving(false)
+    }
+  }
+
   const providers = global?.providers ?? []
   const known = providers.some((p) => p.name === form.provider)
   const defaultLabel = global ? global.effective.label : 'server-wide setting'
   const effective = settings?.effective
+  const keyName = projectKeyName(settings, form, serverWide)
+  // A base URL is inherited only by a project that keeps the server-wide provider.
+  const inheritsBaseUrl = form.provider === '' || form.provider === serverWide
+  const envBaseUrl = !global?.provider || global.provider === global.defaults?.provider ? global?.defaults?.base_url : null
+  const inheritedBaseUrl = global?.base_url ?? envBaseUrl ?? null
 
   return (
     <div className="popover-anchor" ref={rootRef}>
@@ -135,6 +178,28 @@ export function ProjectSettingsPopover({ settings, onSave, onSaved }: Props) {
             />
           </label>
           <label className="field">
+            <span>Base URL</span>
+            <input
+              data-testid="project-base-url"
+              type="url"
+              value={form.baseUrl}
+              placeholder={inheritsBaseUrl && inheritedBaseUrl ? `Default (${inheritedBaseUrl})` : "The provider's own endpoint"}
+              spellCheck={false}
+              autoComplete="off"
+              onChange={(event) => setForm({ ...form, baseUrl: event.target.value })}
+            />
+          </label>
+          {keyName && (
+            <ProjectKeyField
+              name={keyName}
+              info={settings?.keys?.[keyName]}
+              value={form[PROJECT_KEY_FIELDS[keyName]]}
+              disabled={saving}
+              onChange={(value) => setForm({ ...form, [PROJECT_KEY_FIELDS[keyName]]: value })}
+              onClear={() => void clearKey(keyName)}
+            />
+          )}
+          <label className="field">
             <span>Automatic fix attempts</span>
             <input
               data-testid="project-autofix-attempts"
@@ -170,6 +235,61 @@ export function ProjectSettingsPopover({ settings, onSave, onSaved }: Props) {
           </div>
         </form>
       )}
+    </div>
+  )
+}
+
+interface KeyFieldProps {
+  name: KeyName
+  info: KeyInfo | undefined
+  value: string
+  disabled: boolean
+  onChange: (value: string) => void
+  onClear: () => void
+}
+
+/** A write-only key for this project: empty after saving; beside it, the key in effect. */
+function ProjectKeyField({ name, info, value, disabled, onChange, onClear }: KeyFieldProps) {
+  const id = `project-${name}-key`
+  return (
+    <div className="field key-field">
+      <label htmlFor={id}>{KEY_LABELS[name]} API key</label>
+      <div className="key-row">
+        <input
+          id={id}
+          data-testid={id}
+          type="password"
+          value={value}
+          placeholder={info?.set ? 'A key for this project only' : 'Paste a key'}
+          autoComplete="new-password"
+          spellCheck={false}
+          onChange={(event) => onChange(event.target.value)}
+        />
+        <span className="key-status" data-testid={`${id}-status`}>
+          {info?.set ? (
+            <>
+              <code>{info.hint ?? 'set'}</code>
+              {info.source && <span className="muted"> {projectKeySourceText(info.source)}</span>}
+              {projectKeyIsClearable(info) && (
+                <>
+                  {' · '}
+                  <button
+                    type="button"
+                    className="link-button inline"
+                    data-testid={`${id}-clear`}
+                    disabled={disabled}
+                    onClick={onClear}
+                  >
+                    Clear
+                  </button>
+                </>
+              )}
+            </>
+          ) : (
+            <span className="muted">Not set</span>
+          )}
+        </span>
+      </div>
     </div>
   )
 }
