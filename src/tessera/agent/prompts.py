@@ -39,6 +39,9 @@ exact lines from the current file
 the new lines
 >>>>>>> REPLACE
 </tessera-edit>
+(a unified diff of one file is accepted too: <tessera-diff path="src/App.tsx">--- a/src/App.tsx
++++ b/src/App.tsx
+@@ ... @@ hunks with a few context lines</tessera-diff>)
 <tessera-delete path="src/old.css"/>
 <tessera-rename from="src/a.tsx" to="src/b.tsx"/>
 <tessera-dependency name="zustand" version="^5"/>   (npm; add manager="pip" for Python packages)
