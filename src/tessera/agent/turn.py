@@ -41,6 +41,9 @@ DEFAULT_CHECK_WINDOW = 2.5
 errors before a run is called done."""
 
 
+FIX_REQUEST_TEXT = "Fix the errors in the console"
+"""The user's message of a fix run, as the chat shows it (the web UI uses the same words)."""
+
 PARSE_WAIT = 0.6
 """Seconds a failed deploy waits for the console to finish reading the server's last
 report (it completes a report 0.25 s after the output goes quiet)."""
@@ -146,9 +149,7 @@ class Agent:
             request_text = fix_errors_prompt([error.to_dict() for error in errors])
             if options.prompt:
                 request_text += f"\n\nThe user adds: {options.prompt}"
-            shown = f"Fix the app's errors ({len(errors)})." + (
-                f" {options.prompt}" if options.prompt else ""
-            )
+            shown = FIX_REQUEST_TEXT + (f": {options.prompt}" if options.prompt else "")
 
         outcome = _TurnOutcome()
         async for event in self._turn(
