@@ -5,6 +5,7 @@ Route handlers call these; they hold no logic of their own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,15 +81,20 @@ class ProjectService:
         changes: dict[str, str | None] = {
             path: content for path, content in checked.items() if current.get(path) != content
         }
+        had_errors = False
         if changes:
             if self.diagnostics is not None:
+                had_errors = bool(self.diagnostics.errors(project_id))
                 self.diagnostics.clear(project_id)  # new code: the old errors may be gone
             names = ", ".join(sorted(changes)[:3]) + ("…" if len(changes) > 3 else "")
             await self.store.commit_version(
                 project_id, changes=changes, message=f"Hand edits: {names}", kind="edit"
             )
         files = await self.store.read_files(project_id)
-        return await self._deploy(project_id, files)
+        deployment = await self._deploy(project_id, files)
+        if had_errors:  # a page whose modules failed to load cannot be hot-updated
+            deployment = dataclasses.replace(deployment, reload=True)
+        return deployment
 
     async def preview(self, project_id: str) -> Deployment:
         """Starts (or finds) the project's sandbox with its current files."""

@@ -34,9 +34,14 @@ async def deploy_with_logs(
     project_id: str,
     files: Mapping[str, str],
     outcome: DeployOutcome,
+    *,
+    reload: bool = False,
 ) -> AsyncIterator[BaseEvent]:
     """Deploys ``files``, streaming the sandbox's log lines while it starts; ends with the
-    ``e2b_deployment`` / ``e2b_preview`` events. A failure is put in ``outcome``."""
+    ``e2b_deployment`` / ``e2b_preview`` events. A failure is put in ``outcome``.
+
+    ``reload`` asks an open preview to reload even where the dev server hot-reloads: a page
+    whose modules failed to load (the error being fixed) cannot be hot-updated."""
     outcome.started = time.time()
     lines: asyncio.Queue[str] = asyncio.Queue()
     task = asyncio.create_task(
@@ -67,7 +72,7 @@ async def deploy_with_logs(
         sandbox_url=deployment.sandbox_url,
         status=deployment.status,
         files=deployment.files,
-        reload=deployment.reload,
+        reload=deployment.reload or reload,
     )
     yield events.custom(
         CustomName.E2B_PREVIEW,

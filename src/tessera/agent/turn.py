@@ -167,11 +167,13 @@ class Agent:
         attempt = 0
         while True:
             deployed = DeployOutcome()
+            fixing = attempt > 0 or options.action == "fix"
             if outcome.changed and self.diagnostics is not None:
+                fixing = fixing or bool(self.diagnostics.errors(project_id))
                 self.diagnostics.clear(project_id)
             yield events.step_started(Step.DEPLOYING)
             async for event in deploy_with_logs(
-                self.sandboxes, self.store, project_id, outcome.files, deployed
+                self.sandboxes, self.store, project_id, outcome.files, deployed, reload=fixing
             ):
                 yield event
             yield events.step_finished(Step.DEPLOYING)
