@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 STATIC := src/tessera/static/index.html
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: run test setup system-deps python-check templates lint typecheck pytest bench clean
+.PHONY: run test setup system-deps python-check templates lint typecheck webtest pytest bench clean
 
 run: setup
 	$(BIN)/tessera serve
 
-test: setup lint typecheck pytest
+test: setup lint typecheck webtest pytest
 
 setup: system-deps python-check $(VENV)/.installed $(STATIC) templates
 
@@ -61,11 +61,14 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+webtest: web/node_modules/.installed
+	cd web && npm test
+
 pytest: $(VENV)/.installed
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf $(VENV) web/node_modules src/tessera/static
