@@ -20,6 +20,28 @@ def shared_test_cache() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "tessera-test"
 
 
+MODEL_ENVIRONMENT = (
+    "OPENAI_API_KEY",
+    "TESSERA_OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "TESSERA_ANTHROPIC_API_KEY",
+    "TESSERA_LLM_PROVIDER",
+    "TESSERA_LLM_MODEL",
+    "TESSERA_LLM_BASE_URL",
+    "TESSERA_OFFLINE_PACE",
+    "TESSERA_AUTOFIX",
+    "TESSERA_AUTOFIX_ATTEMPTS",
+)
+"""Variables that choose the model: tests of that choice start without any of them."""
+
+
+@pytest.fixture
+def model_environment_cleared(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in MODEL_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -20,19 +20,8 @@ ANTHROPIC_KEY = "sk-ant-api03-zyxwvutsrqponm5678"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "OPENAI_API_KEY",
-        "TESSERA_OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "TESSERA_ANTHROPIC_API_KEY",
-        "TESSERA_LLM_PROVIDER",
-        "TESSERA_LLM_MODEL",
-        "TESSERA_LLM_BASE_URL",
-        "TESSERA_AUTOFIX",
-        "TESSERA_AUTOFIX_ATTEMPTS",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return model_environment_cleared
 
 
 @pytest.fixture

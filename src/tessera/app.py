@@ -6,19 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from tessera import __version__
 from tessera.agent.runs import RunRegistry
 from tessera.agent.turn import Agent
 from tessera.api import console, meta, projects, runs, sandboxes
 from tessera.api import settings as settings_api
+from tessera.api.errors import install_error_handlers
 from tessera.api.web import mount_web
 from tessera.config import Settings
 from tessera.diagnostics import Diagnostics
-from tessera.errors import TesseraError
 from tessera.llm.base import Provider
 from tessera.llm.pool import ProviderPool
 from tessera.preferences import Preferences
@@ -108,17 +106,7 @@ def create_app(
 
     app = FastAPI(title="Tessera", version=__version__, lifespan=lifespan)
 
-    @app.exception_handler(TesseraError)
-    async def tessera_error(_: Request, exc: TesseraError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        messages = [str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors()]
-        return JSONResponse(
-            {"error": {"code": "invalid_input", "message": "; ".join(messages)}},
-            status_code=422,
-        )
+    install_error_handlers(app)
 
     async def resolve_preview(sandbox_id: str, port: int) -> str | None:
         lifecycle: SandboxLifecycle | None = getattr(app.state, "lifecycle", None)

@@ -13,12 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from tessera.api import console
+from tessera.api.errors import install_error_handlers
 from tessera.diagnostics import AppError, Diagnostics
-from tessera.errors import TesseraError
 from tessera.store import Store
 from tests.preview.preview_test_support import free_port, serve
 from tests.sandbox.sandbox_test_support import poll
@@ -40,9 +39,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Api]:
     app.state.diagnostics = diagnostics
     app.include_router(console.router)
 
-    @app.exception_handler(TesseraError)
-    async def tessera_error(_: Request, exc: TesseraError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code)
+    install_error_handlers(app)
 
     project = await store.create_project(name="Console test")
     port = free_port()

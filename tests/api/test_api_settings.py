@@ -13,13 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from tessera.api import settings as settings_api
+from tessera.api.errors import install_error_handlers
 from tessera.config import Settings
-from tessera.errors import TesseraError
 from tessera.llm.base import ChatMessage, CompletionRequest, TextDelta
 from tessera.llm.pool import ProviderPool
 from tessera.llm.testing import FakeAnthropicServer, FakeOpenAIServer
@@ -34,17 +32,8 @@ KEYS = (OPENAI_KEY, ANTHROPIC_KEY, PROJECT_OPENAI_KEY, PROJECT_ANTHROPIC_KEY)
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "OPENAI_API_KEY",
-        "TESSERA_OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "TESSERA_ANTHROPIC_API_KEY",
-        "TESSERA_LLM_PROVIDER",
-        "TESSERA_LLM_MODEL",
-        "TESSERA_LLM_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return model_environment_cleared
 
 
 def settings_app(preferences: Preferences) -> FastAPI:
@@ -53,17 +42,7 @@ def settings_app(preferences: Preferences) -> FastAPI:
     app.include_router(settings_api.router)
     app.state.preferences = preferences
 
-    @app.exception_handler(TesseraError)
-    async def tessera_error(_: Request, exc: TesseraError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        messages = [str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors()]
-        return JSONResponse(
-            {"error": {"code": "invalid_input", "message": "; ".join(messages)}},
-            status_code=422,
-        )
+    install_error_handlers(app)
 
     return app
 

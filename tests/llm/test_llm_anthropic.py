@@ -289,18 +289,8 @@ async def test_an_unreachable_server_is_named() -> None:
 
 
 @pytest.fixture
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (
-        "OPENAI_API_KEY",
-        "TESSERA_OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "TESSERA_ANTHROPIC_API_KEY",
-        "TESSERA_LLM_PROVIDER",
-        "TESSERA_LLM_MODEL",
-        "TESSERA_LLM_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
+def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return model_environment_cleared
 
 
 async def test_an_anthropic_key_alone_selects_anthropic(

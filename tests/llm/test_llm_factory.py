@@ -21,16 +21,8 @@ from tessera.llm.openai import OpenAIProvider
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "OPENAI_API_KEY",
-        "TESSERA_OPENAI_API_KEY",
-        "TESSERA_LLM_PROVIDER",
-        "TESSERA_LLM_MODEL",
-        "TESSERA_LLM_BASE_URL",
-        "TESSERA_OFFLINE_PACE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return model_environment_cleared
 
 
 def test_no_key_means_the_offline_model_at_the_configured_pace() -> None:

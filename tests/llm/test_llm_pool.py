@@ -21,17 +21,8 @@ KEY = "sk-pool-test-0123456789abcd"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "OPENAI_API_KEY",
-        "TESSERA_OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "TESSERA_ANTHROPIC_API_KEY",
-        "TESSERA_LLM_PROVIDER",
-        "TESSERA_LLM_MODEL",
-        "TESSERA_LLM_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    return model_environment_cleared
 
 
 @pytest.fixture
