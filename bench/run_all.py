@@ -18,6 +18,8 @@ BENCHES = (
     "sandbox_create",
     "turn_latency",
     "sandbox_memory",
+    "history_diff",
+    "export",
 )
 
 

@@ -68,4 +68,5 @@ def settings(tmp_path: Path, template_cache: TemplateCache) -> Iterator[Settings
         llm_provider="offline",
         dev_server_timeout=30.0,
         autofix_window=0.3,
+        thumbnails=False,
     )

@@ -12,17 +12,26 @@ from tessera import __version__
 from tessera.agent.runs import RunRegistry
 from tessera.agent.turn import Agent
 from tessera.api import console, meta, projects, runs, sandboxes
+from tessera.api import export as export_api
+from tessera.api import files as files_api
+from tessera.api import published as published_api
 from tessera.api import settings as settings_api
+from tessera.api import terminal as terminal_api
+from tessera.api import versions as versions_api
 from tessera.api.errors import install_error_handlers
 from tessera.api.web import mount_web
+from tessera.catalog import ProjectCatalog
 from tessera.config import Settings
 from tessera.diagnostics import Diagnostics
+from tessera.files import FileService
+from tessera.history import HistoryService
 from tessera.llm.base import Provider
 from tessera.llm.pool import ProviderPool
 from tessera.preferences import Preferences
 from tessera.preview.proxy import PreviewProxy
 from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
+from tessera.publish import Publisher
 from tessera.sandbox.base import SandboxProvider
 from tessera.sandbox.factory import check_sandbox_settings, create_e2b_provider
 from tessera.sandbox.lifecycle import SandboxLifecycle
@@ -31,6 +40,7 @@ from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache
 from tessera.store import Store
+from tessera.thumbnails import Thumbnailer
 
 
 def create_app(
@@ -68,6 +78,13 @@ def create_app(
         )
         diagnostics = Diagnostics()
         sandboxes.on_output = diagnostics.log
+        thumbnails_dir = settings.data_dir / "thumbnails"
+        thumbnails = (
+            Thumbnailer.detect(thumbnails_dir)
+            if settings.thumbnails
+            else Thumbnailer(thumbnails_dir, chromium=None)
+        )
+        sandboxes.on_ready = thumbnails.deployment_ready
         lifecycle = SandboxLifecycle(
             sandboxes,
             files_of=store.read_files,
@@ -90,10 +107,26 @@ def create_app(
         app.state.lifecycle = lifecycle
         app.state.preferences = preferences
         app.state.diagnostics = diagnostics
+        app.state.thumbnails = thumbnails
+        app.state.catalog = ProjectCatalog(store=store, thumbnails=thumbnails)
         app.state.llm = llm
         app.state.runs = RunRegistry(agent)
+        app.state.files = FileService(
+            store=store, sandboxes=sandboxes, is_running=app.state.runs.is_running
+        )
+        app.state.history = HistoryService(
+            store=store, sandboxes=sandboxes, is_running=app.state.runs.is_running
+        )
+        publisher = Publisher(
+            store=store, sandboxes=sandboxes, published_dir=settings.data_dir / "published"
+        )
+        app.state.publisher = publisher
         app.state.projects = ProjectService(
-            store=store, sandboxes=sandboxes, llm=llm, diagnostics=diagnostics
+            store=store,
+            sandboxes=sandboxes,
+            llm=llm,
+            diagnostics=diagnostics,
+            publisher=publisher,
         )
         try:
             yield
@@ -102,6 +135,7 @@ def create_app(
             await lifecycle.aclose()  # sandboxes are paused, kept for the next start
             await sandboxes_backend.aclose()
             await llm.aclose()
+            await thumbnails.aclose()
             await store.close()
 
     app = FastAPI(title="Tessera", version=__version__, lifespan=lifespan)
@@ -125,6 +159,11 @@ def create_app(
     app.include_router(runs.router)
     app.include_router(sandboxes.router)
     app.include_router(settings_api.router)
+    app.include_router(files_api.router)
+    app.include_router(versions_api.router)
+    app.include_router(export_api.router)
+    app.include_router(published_api.router)
+    app.include_router(terminal_api.router)
     mount_web(app)
     app.add_middleware(
         PreviewProxy,

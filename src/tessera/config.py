@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         le=5,
         description="Repair turns the agent may take in a row for one error (0 to 5).",
     )
+    thumbnails: bool = Field(
+        default=True,
+        description="Take a screenshot of each project's preview for the home page "
+        "(headless Chromium, when installed).",
+    )
     autofix_window: float = Field(
         default=2.5,
         ge=0.0,

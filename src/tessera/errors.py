@@ -57,6 +57,27 @@ class Conflict(TesseraError):
     code = "conflict"
 
 
+class EditConflict(Conflict):
+    """A save based on content that is no longer the file's: another tab or the model saved
+    it since. ``current_sha`` is the stored file's sha ("" when it no longer exists), so a
+    client can tell the user and offer to reload or overwrite."""
+
+    code = "edit_conflict"
+
+    def __init__(self, message: str, *, current_sha: str) -> None:
+        super().__init__(message)
+        self.current_sha = current_sha
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "current_sha": self.current_sha}
+
+
+class PathExists(Conflict):
+    """A rename, upload or new file onto a path (or folder) the project already has."""
+
+    code = "path_exists"
+
+
 # --- storage -----------------------------------------------------------------------------
 class StorageError(TesseraError):
     """The database cannot be opened or reached, is busy, or its URL is not supported."""

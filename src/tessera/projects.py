@@ -13,8 +13,9 @@ from tessera.diagnostics import Diagnostics
 from tessera.llm.pool import ProviderPool
 from tessera.lockfiles import keep_lockfiles
 from tessera.protocol.paths import validate_path
+from tessera.publish import Publisher
 from tessera.sandbox.manager import Deployment, SandboxManager
-from tessera.store import FileRecord, ProjectRecord, Store
+from tessera.store import Store
 
 
 class ProjectService:
@@ -25,11 +26,13 @@ class ProjectService:
         sandboxes: SandboxManager,
         llm: ProviderPool,
         diagnostics: Diagnostics | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.store = store
         self.sandboxes = sandboxes
         self.llm = llm
         self.diagnostics = diagnostics
+        self.publisher = publisher
 
     async def llm_info(self, project_id: str | None = None) -> dict[str, Any]:
         """The model a project's turns use (the global one without a project)."""
@@ -41,9 +44,6 @@ class ProjectService:
             "model": getattr(provider, "model", provider.name),
             "label": provider.label,
         }
-
-    async def create(self, *, name: str | None, template: str) -> ProjectRecord:
-        return await self.store.create_project(name=name or "Untitled app", template=template)
 
     async def detail(self, project_id: str) -> dict[str, Any]:
         project = await self.store.get_project(project_id)
@@ -57,21 +57,6 @@ class ProjectService:
             "versions": [v.to_dict() for v in versions],
             "llm": await self.llm_info(project_id),
         }
-
-    async def read_file(self, project_id: str, path: str) -> str:
-        return await self.store.read_file(project_id, validate_path(path))
-
-    async def save_file(self, project_id: str, path: str, content: str) -> FileRecord:
-        """Saves one file of the working copy and writes it into a running sandbox."""
-        path = validate_path(path)
-        record = await self.store.write_file(project_id, path, content)
-        await self._sync_if_running(project_id)
-        return record
-
-    async def delete_file(self, project_id: str, path: str) -> None:
-        path = validate_path(path)
-        await self.store.delete_file(project_id, path)
-        await self._sync_if_running(project_id)
 
     async def deploy(self, project_id: str, edits: Mapping[str, str]) -> Deployment:
         """Hand edits become one version; the sandbox gets the changed files and reloads."""
@@ -113,6 +98,8 @@ class ProjectService:
         await self.store.delete_project(project_id)
         if self.diagnostics is not None:
             self.diagnostics.forget(project_id)
+        if self.publisher is not None:
+            await self.publisher.forget(project_id)  # a deleted project's app goes offline
 
     async def _sync_if_running(self, project_id: str) -> None:
         if await self.sandboxes.status(project_id) is None:

@@ -24,16 +24,19 @@ def test_project_lifecycle_and_files(client: TestClient) -> None:
     assert pid.isalnum() and pid.islower()
 
     put = client.put(f"/api/projects/{pid}/files/src/App.tsx", json={"content": "hello"})
-    assert put.status_code == 200 and put.json() == {"path": "src/App.tsx", "size": 5}
+    assert put.status_code == 200
+    assert {k: put.json()[k] for k in ("path", "size")} == {"path": "src/App.tsx", "size": 5}
     assert client.get(f"/api/projects/{pid}/files/src/App.tsx").json()["content"] == "hello"
     assert client.get(f"/api/projects/{pid}/files").json() == [{"path": "src/App.tsx", "size": 5}]
 
     detail = client.get(f"/api/projects/{pid}").json()
     assert detail["files"] == [{"path": "src/App.tsx", "size": 5}]
-    assert detail["messages"] == [] and detail["versions"] == []
+    assert detail["messages"] == []
+    assert [v["message"] for v in detail["versions"]] == ["Created src/App.tsx"]
     assert detail["llm"]["label"] == "offline demo model"
     assert [p["id"] for p in client.get("/api/projects").json()] == [pid]
 
+    client.put(f"/api/projects/{pid}/files/README.md", json={"content": "# app"})
     assert client.delete(f"/api/projects/{pid}/files/src/App.tsx").status_code == 204
     assert client.get(f"/api/projects/{pid}/files/src/App.tsx").status_code == 404
     assert client.delete(f"/api/projects/{pid}").status_code == 204

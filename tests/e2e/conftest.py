@@ -52,6 +52,7 @@ def start_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Run
         "TESSERA_CACHE_DIR": str(shared_test_cache()),
         "TESSERA_OFFLINE_PACE": "0.5",
         "TESSERA_LLM_PROVIDER": "offline",
+        "TESSERA_THUMBNAILS": "false",  # a test that wants them turns them on
         **(env_extra or {}),
     }
     env.pop("OPENAI_API_KEY", None)

@@ -2,60 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
 
 from tessera.api.deps import Projects
-from tessera.api.schemas import DeployRequest, FileContent, ProjectCreate
+from tessera.api.schemas import DeployRequest, ProjectCreate, ProjectDuplicate, ProjectUpdate
+from tessera.catalog import ProjectCatalog
+from tessera.importing import read_import_form, upload_form
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
 
+def _catalog(request: Request) -> ProjectCatalog:
+    catalog: ProjectCatalog = request.app.state.catalog
+    return catalog
+
+
+Catalog = Annotated[ProjectCatalog, Depends(_catalog)]
+
+
 @router.get("")
-async def list_projects(projects: Projects) -> list[dict[str, Any]]:
-    return [p.to_dict() for p in await projects.store.list_projects()]
+async def list_projects(catalog: Catalog) -> list[dict[str, Any]]:
+    return await catalog.list_projects()
 
 
 @router.post("", status_code=201)
-async def create_project(body: ProjectCreate, projects: Projects) -> dict[str, Any]:
-    project = await projects.create(name=body.name, template=body.template)
-    return project.to_dict()
+async def create_project(body: ProjectCreate, catalog: Catalog) -> dict[str, Any]:
+    return catalog.view(await catalog.create(name=body.name, template=body.template))
 
 
 @router.get("/{project_id}")
-async def get_project(project_id: str, projects: Projects) -> dict[str, Any]:
-    return await projects.detail(project_id)
+async def get_project(project_id: str, projects: Projects, catalog: Catalog) -> dict[str, Any]:
+    detail = await projects.detail(project_id)
+    return {**detail, "thumbnail_url": catalog.thumbnail_url(project_id)}
 
 
 @router.delete("/{project_id}", status_code=204)
-async def delete_project(project_id: str, projects: Projects) -> Response:
+async def delete_project(project_id: str, projects: Projects, catalog: Catalog) -> Response:
     await projects.delete(project_id)
-    return Response(status_code=204)
-
-
-@router.get("/{project_id}/files")
-async def list_files(project_id: str, projects: Projects) -> list[dict[str, Any]]:
-    await projects.store.get_project(project_id)
-    return [{"path": f.path, "size": f.size} for f in await projects.store.list_files(project_id)]
-
-
-@router.get("/{project_id}/files/{path:path}")
-async def read_file(project_id: str, path: str, projects: Projects) -> dict[str, str]:
-    return {"path": path, "content": await projects.read_file(project_id, path)}
-
-
-@router.put("/{project_id}/files/{path:path}")
-async def write_file(
-    project_id: str, path: str, body: FileContent, projects: Projects
-) -> dict[str, Any]:
-    record = await projects.save_file(project_id, path, body.content)
-    return {"path": record.path, "size": record.size}
-
-
-@router.delete("/{project_id}/files/{path:path}", status_code=204)
-async def delete_file(project_id: str, path: str, projects: Projects) -> Response:
-    await projects.delete_file(project_id, path)
+    catalog.forget(project_id)
     return Response(status_code=204)
 
 
@@ -67,3 +54,32 @@ async def deploy(project_id: str, body: DeployRequest, projects: Projects) -> di
 @router.get("/{project_id}/preview")
 async def preview(project_id: str, projects: Projects) -> dict[str, Any]:
     return (await projects.preview(project_id)).to_dict()
+
+
+# --- the project list: rename, duplicate, import, thumbnails ----------------------------
+@router.patch("/{project_id}")
+async def update_project(project_id: str, body: ProjectUpdate, catalog: Catalog) -> dict[str, Any]:
+    return catalog.view(await catalog.rename(project_id, body.name))
+
+
+@router.post("/{project_id}/duplicate", status_code=201)
+async def duplicate_project(
+    project_id: str, catalog: Catalog, body: ProjectDuplicate | None = None
+) -> dict[str, Any]:
+    name = body.name if body is not None else None
+    return catalog.view(await catalog.duplicate(project_id, name=name))
+
+
+@router.post("/import", status_code=201)
+async def import_project(request: Request, catalog: Catalog) -> dict[str, Any]:
+    """multipart: one ``zip`` file, or ``files`` named by their relative paths; ``name``."""
+    async with upload_form(request) as form:
+        outcome = await catalog.import_project(await read_import_form(form))
+    skipped = [entry.to_dict() for entry in outcome.skipped]
+    return {**catalog.view(outcome.project), "skipped": skipped}
+
+
+@router.get("/{project_id}/thumbnail.png")
+async def thumbnail(project_id: str, catalog: Catalog) -> FileResponse:
+    path = await catalog.thumbnail(project_id)
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-cache"})

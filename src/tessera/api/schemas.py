@@ -10,8 +10,20 @@ MAX_PROMPT_CHARS = 20_000
 
 
 class ProjectCreate(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
-    template: str = Field(default="react", max_length=50)
+    """``template``: start from its starter files (None: an empty project). Other fields,
+    such as the ``prompt`` the UI sends next, are ignored."""
+
+    name: str | None = Field(default=None, max_length=1_000)
+    template: str | None = Field(default=None, max_length=50)
+
+
+class ProjectUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=1_000)
+    """Trimmed and checked (1 to 200 characters) by the catalog."""
+
+
+class ProjectDuplicate(BaseModel):
+    name: str | None = Field(default=None, max_length=1_000)
 
 
 class FileContent(BaseModel):

@@ -7,9 +7,9 @@ A ``SandboxProvider`` creates sandboxes from templates; a ``Sandbox`` has ``file
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 OutputCallback = Callable[[str], Awaitable[None] | None]
 
@@ -140,6 +140,44 @@ class Sandbox(Protocol):
     async def set_timeout(self, seconds: float) -> None: ...
 
     async def kill(self) -> None: ...
+
+
+class Terminal(Protocol):
+    """An interactive shell with a pseudo-terminal in a sandbox (``open_terminal``)."""
+
+    @property
+    def exit_code(self) -> int | None:
+        """``None`` while the shell runs."""
+
+    async def write(self, data: bytes) -> None:
+        """Types ``data`` (keystrokes, pasted text); ignored once the shell has ended."""
+
+    async def resize(self, cols: int, rows: int) -> None:
+        """Sets the terminal's size (the shell gets ``SIGWINCH``)."""
+
+    def read(self) -> AsyncIterator[bytes]:
+        """The terminal's output as it comes, until the shell ends or ``close``. Buffering
+        is bounded: a slow reader slows the shell's output down."""
+
+    async def close(self) -> None:
+        """Ends the shell and everything started from it; idempotent."""
+
+
+@runtime_checkable
+class TerminalSandbox(Protocol):
+    """A sandbox that can open terminals (an optional capability of ``Sandbox``)."""
+
+    async def open_terminal(
+        self,
+        *,
+        cols: int,
+        rows: int,
+        cwd: str | None = None,
+        envs: Mapping[str, str] | None = None,
+    ) -> Terminal:
+        """Starts an interactive shell (bash, else sh) with a ``cols`` x ``rows``
+        pseudo-terminal in the project folder (or ``cwd`` inside it), isolated as the
+        sandbox's other commands are, with ``envs`` added to its environment."""
 
 
 class SandboxProvider(Protocol):

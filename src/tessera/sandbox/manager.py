@@ -21,7 +21,7 @@ import logging
 import shlex
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -32,6 +32,7 @@ from tessera.errors import (
     DevServerFailed,
     FileNotFound,
     InvalidPath,
+    SandboxError,
     SandboxNotFound,
     TesseraError,
 )
@@ -121,6 +122,9 @@ class SandboxManager:
         self.on_output: Callable[[str, str], None] | None = None
         """Called with (project id, line) for every line any sandbox prints: the dev
         servers' output, installs, Tessera's own notes. Must not block."""
+        self.on_ready: Callable[[str, Deployment], None] | None = None
+        """Called with (project id, deployment) when a deploy returns a ready app (the
+        thumbnails are taken then). Must not block."""
         self.on_starting: StartHook | None = None
         """Awaited with the project id, no lock held, before a deploy that starts the
         project's sandbox (new or paused) or its dev server; the lifecycle makes room there."""
@@ -170,7 +174,10 @@ class SandboxManager:
             finally:
                 state.listener = None
                 state.last_active = time.time()
-            return self._deployment(state, log="\n".join(lines))
+            deployment = self._deployment(state, log="\n".join(lines))
+            if self.on_ready is not None and deployment.ready:
+                self.on_ready(project_id, deployment)
+            return deployment
 
     async def status(self, project_id: str) -> Deployment | None:
         """The project's deployment as it is now; None when it has no sandbox."""
@@ -179,6 +186,26 @@ class SandboxManager:
             return None
         await self._refresh(state)
         return self._deployment(state, log="\n".join(list(state.log)[-ERROR_OUTPUT_LINES:]))
+
+    @contextlib.asynccontextmanager
+    async def sandbox_for(
+        self, project_id: str, files: Mapping[str, str]
+    ) -> AsyncIterator[Sandbox]:
+        """The project's sandbox holding ``files`` (or newer ones a deploy wrote just
+        after), for a command of the caller's own such as a production build: deployed as
+        ``deploy`` does (dependencies installed, servers started but not awaited), then
+        held — no deploy, pause or stop of the project runs until the ``async with`` block
+        ends, so the files do not change under the command."""
+        await self.deploy(project_id, files, wait=False)
+        async with self._lock(project_id):
+            state = self._projects.get(project_id)
+            if state is None or state.paused:
+                raise SandboxError("The app's sandbox was stopped meanwhile; try again.")
+            state.last_active = time.time()
+            try:
+                yield state.sandbox
+            finally:
+                state.last_active = time.time()
 
     async def upstream(self, sandbox_id: str, port: int) -> str | None:
         """Where the preview of ``port`` in ``sandbox_id`` is served from, or None.

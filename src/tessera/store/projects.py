@@ -31,12 +31,20 @@ def not_found(project_id: str) -> ProjectNotFound:
     )
 
 
-async def create(session: AsyncSession, *, name: str, template: str, now: datetime) -> Project:
+async def create(
+    session: AsyncSession,
+    *,
+    name: str,
+    template: str,
+    now: datetime,
+    title: str | None = None,
+    description: str | None = None,
+) -> Project:
     project = Project(
         id=new_id(),
         name=name,
-        title=None,
-        description=None,
+        title=title,
+        description=description,
         template=template,
         created_at=now,
         updated_at=now,

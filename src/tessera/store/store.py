@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
-from tessera.store import messages, projects, settings, versions, working_copy
+from tessera.store import (
+    changes,
+    copying,
+    history,
+    messages,
+    projects,
+    settings,
+    versions,
+    working_copy,
+)
 from tessera.store.database import Database
+from tessera.store.history import PathChange
 from tessera.store.records import (
     MESSAGE_ROLES,
     VERSION_KINDS,
@@ -111,6 +121,49 @@ class Store:
 
         await self._db.write(op)
 
+    # --- project catalog: new projects that start with files, copies ---------------------
+    async def create_project_with_files(
+        self, *, name: str, template: str, files: Mapping[str, str], message: str
+    ) -> ProjectRecord:
+        """A new project whose working copy is ``files``, recorded as its version 1 (kind
+        "edit"), in one transaction: a failure leaves no half-made project behind."""
+        files = dict(files)
+
+        async def op(session: AsyncSession) -> ProjectRecord:
+            now = _now()
+            project = await projects.create(session, name=name, template=template, now=now)
+            await working_copy.apply(session, project.id, files)
+            await versions.snapshot(session, project.id, message=message, kind="edit", now=now)
+            return project.to_record()
+
+        return await self._db.write(op)
+
+    async def copy_project(
+        self, source_id: str, *, name: str, message: str, setting_keys: Collection[str]
+    ) -> ProjectRecord:
+        """A new project with the source's files (one version, kind "edit", when it has
+        any), template, title and description, and the source's settings named by
+        ``setting_keys``; its chat and history are not copied. One transaction."""
+        keys = frozenset(setting_keys)
+
+        async def op(session: AsyncSession) -> ProjectRecord:
+            source = await projects.get(session, source_id)
+            now = _now()
+            project = await projects.create(
+                session,
+                name=name,
+                template=source.template,
+                now=now,
+                title=source.title,
+                description=source.description,
+            )
+            if await copying.copy_files(session, source_id, project.id):
+                await versions.snapshot(session, project.id, message=message, kind="edit", now=now)
+            await copying.copy_settings(session, source_id, project.id, keys)
+            return project.to_record()
+
+        return await self._db.write(op)
+
     # --- working copy --------------------------------------------------------------------
     async def list_files(self, project_id: str) -> list[FileRecord]:
         """The working copy's files, sorted by path."""
@@ -192,6 +245,162 @@ class Store:
         async def op(session: AsyncSession) -> dict[str, str]:
             await projects.require(session, project_id)
             return await versions.read_files(session, project_id, version_id)
+
+        return await self._db.read(op)
+
+    # --- files and history: hand changes with their checks, what versions changed -------
+    async def save_file_checked(
+        self, project_id: str, path: str, content: str, *, base_sha: str | None, message: str
+    ) -> tuple[FileRecord, VersionRecord | None]:
+        """Write one file as a new "edit" version, unless its content is unchanged (then no
+        version). With ``base_sha`` ("" for a file that must not exist yet), raise
+        ``EditConflict`` when the stored file's sha is another: someone saved it since."""
+
+        async def op(session: AsyncSession) -> tuple[FileRecord, VersionRecord | None]:
+            await projects.require(session, project_id)
+            record, changed = await changes.save(session, project_id, path, content, base_sha)
+            if not changed:
+                return record, None
+            now = _now()
+            await projects.touch(session, project_id, now)
+            await working_copy.apply(session, project_id, {path: content})
+            version = await versions.snapshot(
+                session, project_id, message=message, kind="edit", now=now
+            )
+            return record, version
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def commit_files(
+        self, project_id: str, files: Mapping[str, str], *, message: str
+    ) -> VersionRecord:
+        """Write ``files`` (new or replacing files; a new path may not clash with a file or
+        folder) as one "edit" version."""
+        files = dict(files)
+
+        async def op(session: AsyncSession) -> VersionRecord:
+            await projects.require(session, project_id)
+            await changes.check_creatable(session, project_id, list(files))
+            now = _now()
+            await projects.touch(session, project_id, now)
+            await working_copy.apply(session, project_id, files)
+            return await versions.snapshot(
+                session, project_id, message=message, kind="edit", now=now
+            )
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def move_files(
+        self, project_id: str, moves: Mapping[str, str], *, message: str
+    ) -> VersionRecord:
+        """Rename files (source -> target) as one "edit" version; ``PathExists`` when a
+        target is taken, ``FileNotFound`` when a source is gone."""
+        moves = dict(moves)
+
+        async def op(session: AsyncSession) -> VersionRecord:
+            now = _now()
+            await projects.touch(session, project_id, now)
+            await changes.move(session, project_id, moves)
+            return await versions.snapshot(
+                session, project_id, message=message, kind="edit", now=now
+            )
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def delete_files(
+        self, project_id: str, paths: Collection[str], *, message: str
+    ) -> VersionRecord:
+        """Delete files as one "edit" version; refused when no file would be left."""
+        paths = sorted(set(paths))
+
+        async def op(session: AsyncSession) -> VersionRecord:
+            now = _now()
+            await projects.touch(session, project_id, now)
+            await changes.check_deletable(session, project_id, paths)
+            await working_copy.apply(session, project_id, dict.fromkeys(paths))
+            return await versions.snapshot(
+                session, project_id, message=message, kind="edit", now=now
+            )
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def restore_version(
+        self, project_id: str, version_id: int, *, message: str
+    ) -> VersionRecord:
+        """Make the working copy that version's snapshot and record it as a new "restore"
+        version; the versions after the restored one stay as they are."""
+
+        async def op(session: AsyncSession) -> VersionRecord:
+            now = _now()
+            await projects.touch(session, project_id, now)
+            target = await history.snapshot_shas(session, project_id, version_id)
+            await history.replace_working_copy(session, project_id, target)
+            return await versions.snapshot(
+                session, project_id, message=message, kind="restore", now=now
+            )
+
+        async with self._commit_lock(project_id):
+            return await self._db.write(op)
+
+    async def get_version(self, project_id: str, version_id: int) -> VersionRecord:
+        async def op(session: AsyncSession) -> VersionRecord:
+            await projects.require(session, project_id)
+            return await history.get_version(session, project_id, version_id)
+
+        return await self._db.read(op)
+
+    async def version_changes(
+        self, project_id: str, version_ids: Collection[int] | None = None
+    ) -> dict[int, list[PathChange]]:
+        """version id -> the paths it changed against the version before it (compared by
+        sha, no content read); ``version_ids`` limits the answer."""
+
+        async def op(session: AsyncSession) -> dict[int, list[PathChange]]:
+            await projects.require(session, project_id)
+            return await history.changes_by_version(session, project_id, version_ids)
+
+        return await self._db.read(op)
+
+    async def versions_like_working_copy(self, project_id: str) -> set[int]:
+        """The ids of the versions whose files are exactly the working copy's."""
+
+        async def op(session: AsyncSession) -> set[int]:
+            await projects.require(session, project_id)
+            return await history.versions_like_working_copy(session, project_id)
+
+        return await self._db.read(op)
+
+    async def version_shas(self, project_id: str, version_id: int | None) -> dict[str, str]:
+        """path -> sha of a version's snapshot, or of the working copy for None."""
+
+        async def op(session: AsyncSession) -> dict[str, str]:
+            await projects.require(session, project_id)
+            if version_id is None:
+                return await history.working_shas(session, project_id)
+            return await history.snapshot_shas(session, project_id, version_id)
+
+        return await self._db.read(op)
+
+    async def diff_versions(
+        self, project_id: str, before: int | None, after: int | None
+    ) -> list[history.FileDiff]:
+        """The files that differ between two versions (None: the working copy), with both
+        contents; only the changed files' blobs are read."""
+
+        async def op(session: AsyncSession) -> list[history.FileDiff]:
+            await projects.require(session, project_id)
+            return await history.diff(session, project_id, before, after)
+
+        return await self._db.read(op)
+
+    async def read_version_file(self, project_id: str, version_id: int, path: str) -> str:
+        async def op(session: AsyncSession) -> str:
+            await projects.require(session, project_id)
+            return await history.read_version_file(session, project_id, version_id, path)
 
         return await self._db.read(op)
 

@@ -3,10 +3,10 @@
 It implements ``E2BSdk`` with the semantics of E2B's SDK — the same calls, results and
 exception classes — so the ``e2b`` provider runs unchanged against it (as httpx ships a
 ``MockTransport``): a sandbox's file system is a folder under ``root`` (the E2B template's
-files copied into ``/home/user/app``), its commands are real processes, its timeout kills
-it, ``pause`` freezes its processes (SIGSTOP) and ``connect`` resumes them. Sandboxes share
-this machine's network, so ``url`` of a host ``{port}-{id}.{domain}`` is
-``http://127.0.0.1:{port}``.
+files copied into ``/home/user/app``), its commands and terminals (``pty``) are real
+processes, its timeout kills it, ``pause`` freezes its processes (SIGSTOP) and ``connect``
+resumes them. Sandboxes share this machine's network, so ``url`` of a host
+``{port}-{id}.{domain}`` is ``http://127.0.0.1:{port}``.
 
 The fake keeps its sandboxes across provider instances (it plays the cloud); ``aclose``
 kills them all.
@@ -31,7 +31,8 @@ from e2b import SandboxException, SandboxNotFoundException, SandboxNotRunningExc
 
 from tessera.sandbox.e2b.fake_commands import MARKER, FakeCommands
 from tessera.sandbox.e2b.fake_files import HOME, FakeFiles
-from tessera.sandbox.e2b.sdk import SdkCommands, SdkFiles
+from tessera.sandbox.e2b.fake_pty import FakePty
+from tessera.sandbox.e2b.sdk import SdkCommands, SdkFiles, SdkPty
 from tessera.sandbox.sessions import kill_processes_with_env, processes_with_env
 from tessera.sandbox.templates.e2b_templates import PROJECT_DIR, default_template_ids
 from tessera.sandbox.templates.registry import get_template
@@ -88,6 +89,7 @@ class _Record:
     root: Path
     files: FakeFiles
     commands: FakeCommands
+    pty: FakePty
     state: State = "running"
     timer: asyncio.TimerHandle | None = None
 
@@ -110,6 +112,10 @@ class FakeSandbox:
     @property
     def commands(self) -> SdkCommands:
         return self._record.commands
+
+    @property
+    def pty(self) -> SdkPty:
+        return self._record.pty
 
     def get_host(self, port: int) -> str:
         return f"{port}-{self.sandbox_id}.{self._sdk.domain}"
@@ -206,6 +212,7 @@ class FakeE2BSdk:
         record.state = "killed"
         self._disarm(record)
         record.commands.sandbox_gone()
+        record.pty.sandbox_gone()
         await kill_processes_with_env(MARKER, sandbox_id)
         await asyncio.to_thread(shutil.rmtree, record.root, True)
         return True
@@ -295,15 +302,24 @@ class FakeE2BSdk:
             self.check(sandbox_id)
 
         files = FakeFiles(root, check)
+        home = root / HOME.lstrip("/")
         commands = FakeCommands(
             sandbox_id=sandbox_id,
             host_path=files.host_path,
-            home=root / HOME.lstrip("/"),
+            home=home,
             envs=envs,
             check=check,
             path=_path(),
         )
-        return _Record(sandbox_id, template, metadata, timeout, root, files, commands)
+        pty = FakePty(
+            sandbox_id=sandbox_id,
+            host_path=files.host_path,
+            home=home,
+            envs=envs,
+            check=check,
+            path=_path(),
+        )
+        return _Record(sandbox_id, template, metadata, timeout, root, files, commands, pty)
 
 
 def _install(spec: FakeTemplate, root: Path) -> None:

@@ -15,11 +15,13 @@ from collections.abc import Callable, Mapping
 from time import monotonic
 
 from tessera.errors import SandboxNotFound
-from tessera.sandbox.base import CommandResult, Commands, Files, OutputCallback
+from tessera.sandbox.base import CommandResult, Commands, Files, OutputCallback, Terminal
 from tessera.sandbox.e2b.commands import E2BCommands
 from tessera.sandbox.e2b.errors import translated
 from tessera.sandbox.e2b.files import E2BFiles
+from tessera.sandbox.e2b.paths import PROJECT_DIR, sandbox_path
 from tessera.sandbox.e2b.sdk import E2BSdk, SdkSandbox
+from tessera.sandbox.e2b.terminal import E2BTerminal
 
 INSTALL_TIMEOUT_SECONDS = 300.0
 
@@ -163,6 +165,24 @@ class E2BSandbox:
         )
         assert isinstance(result, CommandResult)
         return result
+
+    async def open_terminal(
+        self,
+        *,
+        cols: int,
+        rows: int,
+        cwd: str | None = None,
+        envs: Mapping[str, str] | None = None,
+    ) -> Terminal:
+        """E2B's interactive shell (``bash -i -l``) with a pseudo-terminal, in the project
+        folder (or ``cwd`` inside it)."""
+        return await E2BTerminal.open(
+            self._use,
+            cols=cols,
+            rows=rows,
+            cwd=sandbox_path(cwd) if cwd else PROJECT_DIR,
+            envs={"TERM": "xterm-256color", **(envs or {})},
+        )
 
     def running_commands(self) -> list[int]:
         """Pids of the commands started through this object that have not ended."""

@@ -1,7 +1,7 @@
 """The part of E2B's SDK Tessera uses, as protocols, and its binding to E2B's cloud.
 
 ``E2BSdk`` creates, connects to, lists and kills sandboxes; what it returns follows the
-SDK's ``AsyncSandbox`` (``files``, ``commands``, ``get_host``, ``set_timeout``, ``pause``,
+SDK's ``AsyncSandbox`` (``files``, ``commands``, ``pty``, ``get_host``, ``set_timeout``, ``pause``,
 ``kill``). ``CloudSdk`` is the real thing (``e2b.AsyncSandbox``); ``fake.FakeE2BSdk`` is a
 stand-in with the same semantics that runs on this machine, for tests.
 """
@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol, overload
 
-from e2b import AsyncSandbox, SandboxQuery
+from e2b import AsyncSandbox, PtySize, SandboxQuery
 from e2b.sandbox.filesystem.filesystem import WriteEntry
 
 ChunkHandler = Callable[[str], Awaitable[None]]
 """Receives output as it comes: decoded chunks, not lines."""
+
+PtyDataHandler = Callable[[bytes], Awaitable[None]]
+"""Receives a pseudo-terminal's output as it comes (raw bytes); E2B waits for it before it
+delivers the next chunk."""
 
 
 class SdkEntryInfo(Protocol):
@@ -90,6 +94,32 @@ class SdkCommands(Protocol):
     ) -> SdkCommandHandle: ...
 
 
+class SdkPty(Protocol):
+    """``AsyncSandbox.pty``: interactive ``/bin/bash -i -l`` shells with a pseudo-terminal,
+    known by pid. ``create``'s ``timeout`` bounds the whole session (0: no limit)."""
+
+    async def create(
+        self,
+        size: PtySize,
+        on_data: PtyDataHandler,
+        user: Any = None,
+        cwd: str | None = None,
+        envs: dict[str, str] | None = None,
+        timeout: float | None = 60,  # noqa: ASYNC109 (E2B's signature)
+        request_timeout: float | None = None,
+    ) -> SdkCommandHandle: ...
+
+    async def send_stdin(
+        self, pid: int, data: bytes, request_timeout: float | None = None
+    ) -> None: ...
+
+    async def resize(
+        self, pid: int, size: PtySize, request_timeout: float | None = None
+    ) -> None: ...
+
+    async def kill(self, pid: int, request_timeout: float | None = None) -> bool: ...
+
+
 class SdkSandboxInfo(Protocol):
     """``e2b.SandboxInfo``."""
 
@@ -118,6 +148,9 @@ class SdkSandbox(Protocol):
 
     @property
     def commands(self) -> SdkCommands: ...
+
+    @property
+    def pty(self) -> SdkPty: ...
 
     def get_host(self, port: int) -> str: ...
 

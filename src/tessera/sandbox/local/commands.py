@@ -10,6 +10,7 @@ from tessera.errors import InvalidPath
 from tessera.sandbox.base import CommandResult, OutputCallback
 from tessera.sandbox.local.isolation import SandboxRuntime
 from tessera.sandbox.local.paths import relative_to_root, resolve_inside
+from tessera.sandbox.local.pty import SHELL, SHELL_ENV, PtyTerminal
 from tessera.sandbox.process import ManagedProcess
 from tessera.sandbox.sessions import session_members
 
@@ -65,6 +66,25 @@ class LocalCommands:
         )
         self._processes.add(handle)
         return await _finish(handle)
+
+    async def open_terminal(
+        self,
+        *,
+        cols: int,
+        rows: int,
+        cwd: str | None = None,
+        envs: Mapping[str, str] | None = None,
+    ) -> PtyTerminal:
+        """An interactive shell with a pseudo-terminal, started as commands are (see
+        ``pty``); the sandbox's processes end with it when it is stopped or killed."""
+        workdir = await asyncio.to_thread(self._workdir, cwd) if cwd else "."
+        return await self._runtime.open_terminal(
+            SHELL,
+            workdir=workdir,
+            env=self._runtime.env(self._envs, SHELL_ENV, envs),
+            cols=cols,
+            rows=rows,
+        )
 
     def _workdir(self, cwd: str) -> str:
         workdir = resolve_inside(self._folder, cwd)

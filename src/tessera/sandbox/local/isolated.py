@@ -64,6 +64,13 @@ from tessera.sandbox.local.namespace import (
 )
 from tessera.sandbox.local.plain import free_port, is_free
 from tessera.sandbox.local.probe import bubblewrap_problem
+from tessera.sandbox.local.pty import (
+    Pty,
+    PtyTerminal,
+    open_host_pty,
+    open_pty_under,
+    spawn_terminal,
+)
 from tessera.sandbox.local.users import SandboxUser, ensure_user
 from tessera.sandbox.process import ExitExplainer, ManagedProcess
 from tessera.sandbox.upstream import unix_upstream
@@ -259,6 +266,30 @@ class IsolatedRuntime:
             timeout=timeout,
             explain_exit=await self._explainer(),
         )
+
+    async def open_terminal(
+        self,
+        argv: Sequence[str],
+        *,
+        workdir: str,
+        env: Mapping[str, str],
+        cols: int,
+        rows: int,
+    ) -> PtyTerminal:
+        namespace = await self._running()
+        command = [*self._prelude(), *namespace.enter(inside_path(workdir)), *argv]
+        pty = await asyncio.to_thread(self._sandbox_pty, namespace.init_pid)
+        return await spawn_terminal(command, pty=pty, cwd=Path("/"), env=env, cols=cols, rows=rows)
+
+    def _sandbox_pty(self, init_pid: int) -> Pty:
+        """A pseudo-terminal of the sandbox's own ``/dev/pts`` (so ``tty`` inside names a
+        device the sandbox sees), its slave given to the sandbox's user; one of the host's
+        where that cannot be done. Blocking."""
+        try:
+            return open_pty_under(Path(f"/proc/{init_pid}/root"), self.file_owner())
+        except OSError as exc:
+            log.warning("sandbox %s: terminal on the host's /dev/pts (%s)", self._id, exc)
+            return open_host_pty()
 
     def upstream_url(self, port: int) -> str:
         if self._network:

@@ -27,6 +27,7 @@ from tessera.config import Settings
 from tessera.sandbox.base import OutputCallback
 from tessera.sandbox.local.cgroups import DEFAULT_PARENT
 from tessera.sandbox.local.limits import MIB, SandboxLimits
+from tessera.sandbox.local.pty import PtyTerminal
 from tessera.sandbox.local.users import DEFAULT_USER
 from tessera.sandbox.process import ManagedProcess, spawn
 
@@ -98,6 +99,18 @@ class SandboxRuntime(Protocol):
         timeout: float | None,  # noqa: ASYNC109 (E2B's signature)
     ) -> ManagedProcess:
         """Starts a dependency install (``bash -c cmd`` with the registries reachable)."""
+
+    async def open_terminal(
+        self,
+        argv: Sequence[str],
+        *,
+        workdir: str,
+        env: Mapping[str, str],
+        cols: int,
+        rows: int,
+    ) -> PtyTerminal:
+        """Starts ``argv`` in ``workdir`` as the sandbox's other commands are started, with
+        a pseudo-terminal as its controlling terminal (see ``pty``)."""
 
     def upstream_url(self, port: int) -> str: ...
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from tessera.sandbox.base import OutputCallback
 from tessera.sandbox.local.isolation import host_path, sandbox_env, start
 from tessera.sandbox.local.paths import resolve_inside
+from tessera.sandbox.local.pty import PtyTerminal, open_host_pty, spawn_terminal
 from tessera.sandbox.process import ManagedProcess
 from tessera.sandbox.sessions import kill_processes_with_env
 
@@ -76,6 +77,25 @@ class PlainRuntime:
             on_stdout=on_output,
             on_stderr=on_output,
             timeout=timeout,
+        )
+
+    async def open_terminal(
+        self,
+        argv: Sequence[str],
+        *,
+        workdir: str,
+        env: Mapping[str, str],
+        cols: int,
+        rows: int,
+    ) -> PtyTerminal:
+        cwd = resolve_inside(self._folder, workdir)
+        return await spawn_terminal(
+            [*_die_with_parent(), *argv],
+            pty=open_host_pty(),
+            cwd=cwd,
+            env=env,
+            cols=cols,
+            rows=rows,
         )
 
     def upstream_url(self, port: int) -> str:

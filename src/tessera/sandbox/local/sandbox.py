@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tessera.sandbox.base import CommandResult, Commands, Files, OutputCallback
+from tessera.sandbox.base import CommandResult, Commands, Files, OutputCallback, Terminal
 from tessera.sandbox.local.commands import LocalCommands
 from tessera.sandbox.local.files import LocalFiles
 from tessera.sandbox.local.isolation import SandboxRuntime
@@ -109,6 +109,18 @@ class LocalSandbox:
         registries reachable (as no other command of an isolated sandbox has them); raises
         ``CommandFailed`` or ``CommandTimeout`` as ``commands.run`` does."""
         return await self._commands.install(cmd, on_output=on_output, timeout=timeout)
+
+    async def open_terminal(
+        self,
+        *,
+        cols: int,
+        rows: int,
+        cwd: str | None = None,
+        envs: Mapping[str, str] | None = None,
+    ) -> Terminal:
+        """An interactive shell (bash, else sh) with a pseudo-terminal in the project folder
+        (or ``cwd`` inside it), isolated as the sandbox's commands are."""
+        return await self._commands.open_terminal(cols=cols, rows=rows, cwd=cwd, envs=envs)
 
     async def is_running(self) -> bool:
         if self._killed:
