@@ -16,6 +16,8 @@ export interface Project {
   template: string
   created_at: string
   updated_at: string
+  /** A screenshot of the running app (`/api/projects/{id}/thumbnail.png?v=…`), or null. */
+  thumbnail_url?: string | null
 }
 
 export interface FileInfo {
@@ -75,12 +77,15 @@ export interface ServerConfig {
 export class ApiError extends Error {
   readonly status: number
   readonly code: string
+  /** Everything else the server put in its `error` object (e.g. `current_sha` of an edit conflict). */
+  readonly details: Readonly<Record<string, unknown>>
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
+    this.details = details
   }
 }
 
@@ -107,11 +112,12 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   if (typeof body === 'object' && body !== null) {
     const err = (body as { error?: unknown }).error
     if (typeof err === 'object' && err !== null) {
-      const { code, message } = err as { code?: unknown; message?: unknown }
+      const { code, message, ...details } = err as { code?: unknown; message?: unknown } & Record<string, unknown>
       return new ApiError(
         response.status,
         typeof code === 'string' ? code : 'error',
         typeof message === 'string' && message ? message : fallback,
+        details,
       )
     }
     // A framework-level validation answer ({"detail": ...}) if one slips through.
@@ -148,6 +154,13 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return (await response.json()) as T
 }
 
+/** A multipart request (uploads); the browser sets the boundary. */
+export async function requestForm<T>(method: string, path: string, form: FormData, options: RequestOptions = {}): Promise<T> {
+  const response = await fetch(path, { method, body: form, signal: options.signal, headers: { Accept: 'application/json' } })
+  if (!response.ok) throw await errorFrom(response)
+  return (await response.json()) as T
+}
+
 /** `src/App.tsx` → `src/App.tsx` with each segment escaped (the slashes stay). */
 export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/')
@@ -173,7 +186,7 @@ export interface RunRequest {
 export const api = {
   config: (signal?: AbortSignal) => request<ServerConfig>('GET', '/api/config', undefined, { signal }),
   listProjects: (signal?: AbortSignal) => request<Project[]>('GET', '/api/projects', undefined, { signal }),
-  createProject: (body: { name?: string; template?: string }) => request<Project>('POST', '/api/projects', body),
+  createProject: (body: { name?: string; template?: string | null }) => request<Project>('POST', '/api/projects', body),
   getProject: (id: string, signal?: AbortSignal) => request<ProjectDetail>('GET', project(id), undefined, { signal }),
   deleteProject: (id: string) => request<void>('DELETE', project(id)),
   readFile: (id: string, path: string, signal?: AbortSignal) =>

@@ -1,9 +1,15 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent, type Ref } from 'react'
 
 import { errorMessage, type RunMode } from '../api/client'
 import { ArrowUpIcon, SparkleIcon } from './icons'
 
+/** What the page can do with the message box (Ctrl/Cmd+Enter from anywhere sends). */
+export interface ChatInputHandle {
+  send: () => void
+}
+
 interface Props {
+  ref?: Ref<ChatInputHandle>
   disabled: boolean
   onSend: (text: string, mode: RunMode) => void
   /** Resolves to a fuller version of the request, which replaces the text typed. */
@@ -20,7 +26,7 @@ const MODES: { mode: RunMode; label: string; title: string }[] = [
  * specification to review before sending). Enter or Ctrl/Cmd+Enter sends; Shift+Enter
  * inserts a new line. Disabled while a run streams.
  */
-export function ChatInput({ disabled, onSend, onEnhance }: Props) {
+export function ChatInput({ ref, disabled, onSend, onEnhance }: Props) {
   const [text, setText] = useState('')
   const [mode, setMode] = useState<RunMode>('build')
   const [enhancing, setEnhancing] = useState(false)
@@ -40,6 +46,8 @@ export function ChatInput({ disabled, onSend, onEnhance }: Props) {
     setText('')
     setEnhanceError(null)
   }
+
+  useImperativeHandle(ref, () => ({ send }))
 
   const enhance = async () => {
     const value = text.trim()
@@ -125,7 +133,7 @@ export function ChatInput({ disabled, onSend, onEnhance }: Props) {
         </p>
       )}
       <div className="chat-input-actions">
-        <span className="hint">
+        <span className="hint" title="Ctrl+Enter (⌘+Enter) sends from anywhere in the workspace">
           <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line
         </span>
         <button

@@ -1,9 +1,12 @@
+import type { Ref } from 'react'
+
 import type { RunMode } from '../api/client'
 import type { ChatItem } from '../state/workspace'
-import { ChatInput } from './ChatInput'
+import { ChatInput, type ChatInputHandle } from './ChatInput'
 import { ChatMessages } from './ChatMessages'
 
 interface Props {
+  inputRef?: Ref<ChatInputHandle>
   items: ChatItem[]
   running: boolean
   modelLabel: string | null
@@ -13,7 +16,7 @@ interface Props {
   onShowConsole: () => void
 }
 
-export function ChatPanel({ items, running, modelLabel, onSend, onEnhance, onOpenFile, onShowConsole }: Props) {
+export function ChatPanel({ inputRef, items, running, modelLabel, onSend, onEnhance, onOpenFile, onShowConsole }: Props) {
   return (
     <aside className="chat-panel">
       <div className="panel-header">
@@ -23,7 +26,7 @@ export function ChatPanel({ items, running, modelLabel, onSend, onEnhance, onOpe
         </span>
       </div>
       <ChatMessages items={items} running={running} onOpenFile={onOpenFile} onShowConsole={onShowConsole} />
-      <ChatInput disabled={running} onSend={onSend} onEnhance={onEnhance} />
+      <ChatInput ref={inputRef} disabled={running} onSend={onSend} onEnhance={onEnhance} />
     </aside>
   )
 }

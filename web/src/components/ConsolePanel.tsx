@@ -1,15 +1,26 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 
 import { errorLocation, type AppError } from '../api/appError'
 import { errorMessage } from '../api/client'
 import type { ConsoleState } from '../state/console'
 import { ChevronIcon, TerminalIcon, WrenchIcon } from './icons'
 
+export type BottomView = 'console' | 'terminal'
+
 interface Props {
   console: ConsoleState
   open: boolean
+  /** The console, or the terminal beside it. */
+  view: BottomView
   running: boolean
   onToggle: () => void
+  /** Shows the terminal (or folds the panel when the terminal is shown). */
+  onToggleTerminal: () => void
+  /**
+   * The terminal, once it was first shown: it stays mounted (hidden) while the console is
+   * shown, so its shell keeps running.
+   */
+  terminal: ReactNode
   /** Starts a run that asks the model to fix the errors shown. */
   onFix: () => void
   onClear: () => Promise<void>
@@ -18,10 +29,11 @@ interface Props {
 
 /**
  * The app's console under the editor and preview: its errors (grouped, with where they come
- * from) and its last log lines. The bar stays visible when the panel is folded, with the
- * error count and the Fix button.
+ * from) and its last log lines; beside it, a terminal into the sandbox. The bar stays
+ * visible when the panel is folded, with the error count and the Fix button.
  */
-export function ConsolePanel({ console: state, open, running, onToggle, onFix, onClear, onOpenFile }: Props) {
+export function ConsolePanel(props: Props) {
+  const { console: state, open, view, running, onToggle, onToggleTerminal, terminal, onFix, onClear, onOpenFile } = props
   const { errors, lines, connected } = state
   const [clearing, setClearing] = useState(false)
   const [clearError, setClearError] = useState<string | null>(null)
@@ -32,7 +44,7 @@ export function ConsolePanel({ console: state, open, running, onToggle, onFix, o
   useEffect(() => {
     const log = logRef.current
     if (log && pinned.current) log.scrollTop = log.scrollHeight
-  }, [lines, open])
+  }, [lines, open, view])
 
   const clear = async () => {
     setClearing(true)
@@ -47,19 +59,20 @@ export function ConsolePanel({ console: state, open, running, onToggle, onFix, o
   }
 
   const count = errors.length
+  const consoleShown = open && view === 'console'
+  const terminalShown = open && view === 'terminal'
   return (
     <section className={`console-panel${open ? ' open' : ''}`} data-testid="console-panel" aria-label="Console">
       <div className="console-bar">
         <button
           type="button"
-          className="console-toggle"
+          className={`console-toggle${consoleShown ? ' current' : ''}`}
           data-testid="console-toggle"
-          aria-expanded={open}
+          aria-expanded={consoleShown}
           aria-controls="console-body"
           onClick={onToggle}
         >
-          <ChevronIcon size={12} className={`chevron${open ? ' open' : ''}`} />
-          <TerminalIcon size={13} />
+          <ChevronIcon size={12} className={`chevron${consoleShown ? ' open' : ''}`} />
           <span>Console</span>
           <span
             className={`console-count${count > 0 ? ' has-errors' : ''}`}
@@ -68,6 +81,18 @@ export function ConsolePanel({ console: state, open, running, onToggle, onFix, o
           >
             {count}
           </span>
+        </button>
+        <button
+          type="button"
+          className={`console-toggle${terminalShown ? ' current' : ''}`}
+          data-testid="terminal-tab"
+          aria-expanded={terminalShown}
+          aria-controls="terminal-body"
+          title="A shell in the app's sandbox"
+          onClick={onToggleTerminal}
+        >
+          <TerminalIcon size={13} />
+          <span>Terminal</span>
         </button>
         {!connected && <span className="muted small">connecting…</span>}
         {clearError && (
@@ -98,7 +123,12 @@ export function ConsolePanel({ console: state, open, running, onToggle, onFix, o
           </button>
         </div>
       </div>
-      {open && (
+      {terminal !== null && (
+        <div className="console-body terminal-body" id="terminal-body" hidden={!terminalShown}>
+          {terminal}
+        </div>
+      )}
+      {consoleShown && (
         <div className="console-body" id="console-body">
           {count > 0 && (
             <ul className="console-errors">

@@ -1,42 +1,7 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 
-import { ChevronIcon, LockIcon, UnlockIcon } from './icons'
-
-export interface TreeNode {
-  name: string
-  /** Full path: a file's path, or a folder's path without a trailing slash. */
-  path: string
-  children: TreeNode[] | null
-}
-
-/** Builds a tree from flat paths: folders first, then files, each by name. */
-export function buildTree(paths: readonly string[]): TreeNode[] {
-  const root: TreeNode = { name: '', path: '', children: [] }
-  for (const path of paths) {
-    const parts = path.split('/').filter(Boolean)
-    let node = root
-    parts.forEach((part, index) => {
-      const isFile = index === parts.length - 1
-      const childPath = parts.slice(0, index + 1).join('/')
-      const children = node.children as TreeNode[]
-      let child = children.find((c) => c.name === part && (c.children === null) === isFile)
-      if (!child) {
-        child = { name: part, path: childPath, children: isFile ? null : [] }
-        children.push(child)
-      }
-      node = child
-    })
-  }
-  const sort = (nodes: TreeNode[]) => {
-    nodes.sort((a, b) => {
-      if ((a.children === null) !== (b.children === null)) return a.children === null ? 1 : -1
-      return a.name.localeCompare(b.name)
-    })
-    for (const n of nodes) if (n.children) sort(n.children)
-  }
-  sort(root.children as TreeNode[])
-  return root.children as TreeNode[]
-}
+import { buildTree, type TreeNode } from '../state/fileTree'
+import { ChevronIcon, LockIcon, PencilIcon, TrashIcon, UnlockIcon } from './icons'
 
 const EXT_COLORS: Record<string, string> = {
   ts: '#3178c6',
@@ -57,17 +22,30 @@ function extColor(name: string): string {
 
 interface Props {
   paths: readonly string[]
+  /** Folders made in the page that hold no file yet. */
+  extraFolders: readonly string[]
   openPath: string | null
   dirty: Record<string, true>
   streamingPath: string | null
   /** Files the model may not change. */
   locked: ReadonlySet<string>
+  /** Where new and uploaded files go ('' for the top). */
+  selectedFolder: string
+  /** The file or folder being renamed (its row is an input). */
+  renaming: string | null
   onOpen: (path: string) => void
+  onSelectFolder: (folder: string) => void
   onToggleLock: (path: string) => void
+  onStartRename: (path: string) => void
+  onRename: (from: string, to: string) => void
+  onCancelRename: () => void
+  onDelete: (path: string, isFolder: boolean) => void
 }
 
-export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen, onToggleLock }: Props) {
-  const tree = useMemo(() => buildTree(paths), [paths])
+/** The project's files as a tree: open, lock, rename and delete each, fold folders. */
+export function FileTree(props: Props) {
+  const { paths, extraFolders, openPath, dirty, streamingPath, locked, selectedFolder, renaming } = props
+  const tree = useMemo(() => buildTree(paths, extraFolders), [paths, extraFolders])
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set())
 
   // The open file's folders are always unfolded (a run opens the file it writes).
@@ -91,25 +69,68 @@ export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen
       return next
     })
 
+  const rowActions = (node: TreeNode, isFolder: boolean) => (
+    <span className="row-actions">
+      <button
+        type="button"
+        className="row-action"
+        data-testid={`rename-${node.path}`}
+        aria-label={`Rename ${node.path}`}
+        title="Rename or move"
+        onClick={() => props.onStartRename(node.path)}
+      >
+        <PencilIcon size={12} />
+      </button>
+      <button
+        type="button"
+        className="row-action danger"
+        data-testid={`delete-${node.path}`}
+        aria-label={`Delete ${node.path}`}
+        title={isFolder ? 'Delete the folder and everything in it' : 'Delete'}
+        onClick={() => props.onDelete(node.path, isFolder)}
+      >
+        <TrashIcon size={12} />
+      </button>
+    </span>
+  )
+
   const renderNodes = (nodes: TreeNode[], depth: number) =>
     nodes.map((node) => {
       const indent = { paddingLeft: 10 + depth * 12 }
+      if (renaming === node.path) {
+        return (
+          <li key={`r:${node.path}`}>
+            <RenameInput
+              path={node.path}
+              indent={indent.paddingLeft}
+              onDone={(to) => props.onRename(node.path, to)}
+              onCancel={props.onCancelRename}
+            />
+          </li>
+        )
+      }
       if (node.children) {
         const open = !collapsed.has(node.path)
+        const classes = ['tree-row', 'folder']
+        if (node.path === selectedFolder) classes.push('selected')
         return (
-          <li key={`d:${node.path}`}>
+          <li key={`d:${node.path}`} className="tree-item">
             <button
               type="button"
-              className="tree-row folder"
+              className={classes.join(' ')}
               style={indent}
               aria-expanded={open}
               data-testid="folder-item"
               data-path={node.path}
-              onClick={() => toggle(node.path)}
+              onClick={() => {
+                toggle(node.path)
+                props.onSelectFolder(node.path)
+              }}
             >
               <ChevronIcon size={12} className={`chevron${open ? ' open' : ''}`} />
               <span className="tree-name">{node.name}</span>
             </button>
+            {rowActions(node, true)}
             {open && <ul>{renderNodes(node.children, depth + 1)}</ul>}
           </li>
         )
@@ -121,7 +142,7 @@ export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen
       if (node.path === streamingPath) classes.push('streaming')
       if (isLocked) classes.push('locked')
       return (
-        <li key={`f:${node.path}`} className={`tree-file${isLocked ? ' locked' : ''}`}>
+        <li key={`f:${node.path}`} className={`tree-item tree-file${isLocked ? ' locked' : ''}`}>
           <button
             type="button"
             className={classes.join(' ')}
@@ -131,13 +152,14 @@ export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen
             data-path={node.path}
             data-dirty={isDirty ? 'true' : 'false'}
             aria-current={node.path === openPath ? 'true' : undefined}
-            onClick={() => onOpen(node.path)}
+            onClick={() => props.onOpen(node.path)}
           >
             <span className="file-dot-type" style={{ background: extColor(node.name) }} />
             <span className="tree-name">{node.name}</span>
             {node.path === streamingPath && <span className="spinner small" aria-label="being written" />}
-            {isDirty && <span className="dirty-dot" title="Edited, not deployed yet" aria-label="unsaved" />}
+            {isDirty && <span className="dirty-dot" title="Edited, not saved yet" aria-label="unsaved" />}
           </button>
+          {rowActions(node, false)}
           <button
             type="button"
             className="lock-toggle"
@@ -145,7 +167,7 @@ export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen
             aria-pressed={isLocked}
             aria-label={isLocked ? `Unlock ${node.path}` : `Lock ${node.path}`}
             title={isLocked ? 'Locked: the model will not change this file. Click to unlock.' : 'Lock: keep the model from changing this file'}
-            onClick={() => onToggleLock(node.path)}
+            onClick={() => props.onToggleLock(node.path)}
           >
             {isLocked ? <LockIcon size={12} /> : <UnlockIcon size={12} />}
           </button>
@@ -153,12 +175,55 @@ export function FileTree({ paths, openPath, dirty, streamingPath, locked, onOpen
       )
     })
 
+  if (paths.length === 0 && extraFolders.length === 0) return <p className="muted tree-empty">No files yet</p>
+  return <ul>{renderNodes(tree, 0)}</ul>
+}
+
+/** The inline input of a rename: the whole path, so a file can also move to another folder. */
+function RenameInput({
+  path,
+  indent,
+  onDone,
+  onCancel,
+}: {
+  path: string
+  indent: number
+  onDone: (to: string) => void
+  onCancel: () => void
+}) {
+  const [value, setValue] = useState(path)
+  const ref = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    const input = ref.current
+    if (!input) return
+    input.focus()
+    // The name is selected, not its folder: the common case is a new name in place.
+    const start = path.lastIndexOf('/') + 1
+    const dot = path.lastIndexOf('.')
+    input.setSelectionRange(start, dot > start ? dot : path.length)
+  }, [path])
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      onDone(value)
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      onCancel()
+    }
+  }
   return (
-    <nav className="file-tree" data-testid="file-tree" aria-label="Files">
-      <div className="panel-header compact">
-        <span className="panel-title">Files</span>
-      </div>
-      {paths.length === 0 ? <p className="muted tree-empty">No files yet</p> : <ul>{renderNodes(tree, 0)}</ul>}
-    </nav>
+    <div className="tree-input-row" style={{ paddingLeft: indent }}>
+      <input
+        ref={ref}
+        className="tree-input"
+        data-testid="rename-input"
+        aria-label={`New path for ${path}`}
+        value={value}
+        spellCheck={false}
+        onChange={(event) => setValue(event.target.value)}
+        onKeyDown={onKeyDown}
+        onBlur={onCancel}
+      />
+    </div>
   )
 }

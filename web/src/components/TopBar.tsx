@@ -4,6 +4,7 @@ import { api } from '../api/client'
 import { SETTINGS_PATH } from '../router'
 import { GearIcon, Logo } from './icons'
 import { Link } from './Link'
+import { ThemeToggle } from './ThemeToggle'
 
 export function TopBar({ children }: { children?: ReactNode }) {
   return (
@@ -21,6 +22,7 @@ export function TopBar({ children }: { children?: ReactNode }) {
           <Link href={SETTINGS_PATH} className="topbar-link" data-testid="nav-settings">
             <GearIcon size={14} /> Settings
           </Link>
+          <ThemeToggle />
         </nav>
       </header>
       <IsolationWarning />

@@ -9,8 +9,10 @@ interface Props {
   deploying: boolean
   running: boolean
   onDeploy: () => void
-  /** More actions, before Deploy (the project's settings). */
+  /** More actions, before Deploy (history, export, the project's settings). */
   children?: ReactNode
+  /** A short message after the status (what a restore or an undo did). */
+  notice?: ReactNode
 }
 
 function statusKind(status: string): string {
@@ -19,7 +21,7 @@ function statusKind(status: string): string {
   return status
 }
 
-export function WorkspaceHeader({ title, status, dirtyCount, deploying, running, onDeploy, children }: Props) {
+export function WorkspaceHeader({ title, status, dirtyCount, deploying, running, onDeploy, children, notice }: Props) {
   const kind = statusKind(status)
   return (
     <div className="workspace-header">
@@ -32,10 +34,11 @@ export function WorkspaceHeader({ title, status, dirtyCount, deploying, running,
           {status}
         </span>
       </div>
+      {notice}
       <div className="header-actions">
         {dirtyCount > 0 && (
           <span className="muted small">
-            {deploying ? 'Deploying…' : `${dirtyCount} unsaved ${dirtyCount === 1 ? 'change' : 'changes'}`}
+            {deploying ? 'Deploying…' : `${dirtyCount} unsaved ${dirtyCount === 1 ? 'file' : 'files'}`}
           </span>
         )}
         {children}

@@ -16,6 +16,8 @@ import 'monaco-editor/languages/features/css/register'
 import 'monaco-editor/languages/features/html/register'
 import 'monaco-editor/languages/features/json/register'
 import * as ts from 'monaco-editor/languages/features/typescript/register'
+import * as jsDefinition from 'monaco-editor/languages/definitions/javascript/javascript'
+import * as tsDefinition from 'monaco-editor/languages/definitions/typescript/typescript'
 
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
 import CssWorker from 'monaco-editor/languages/features/css/css.worker?worker'
@@ -51,20 +53,18 @@ self.MonacoEnvironment = {
   },
 }
 
-// Generated apps import packages (react, …) that the browser's language service cannot
-// see, so semantic checks would mark every import as an error. Syntax checks stay on.
-const compilerOptions: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ESNext,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeJs,
-  jsx: ts.JsxEmit.ReactJSX,
-  allowJs: true,
-  allowNonTsExtensions: true,
-  esModuleInterop: true,
-}
-for (const defaults of [ts.typescriptDefaults, ts.javascriptDefaults]) {
-  defaults.setCompilerOptions(compilerOptions)
-  defaults.setDiagnosticsOptions({ noSemanticValidation: true, noSuggestionDiagnostics: true, noSyntaxValidation: false })
+// The TypeScript service's options and the project's files: languageService.ts.
+
+// Read-only copies of TypeScript and JavaScript (the diff views) get the same colours under
+// their own language ids, so the TypeScript service neither checks them nor counts them
+// among the project's files.
+for (const [id, definition] of [
+  ['typescript-view', tsDefinition],
+  ['javascript-view', jsDefinition],
+] as const) {
+  monaco.languages.register({ id })
+  monaco.languages.setMonarchTokensProvider(id, definition.language)
+  monaco.languages.setLanguageConfiguration(id, definition.conf)
 }
 
 monaco.editor.defineTheme('tessera-light', {
@@ -80,4 +80,27 @@ monaco.editor.defineTheme('tessera-light', {
   },
 })
 
-export { monaco }
+monaco.editor.defineTheme('tessera-dark', {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [],
+  colors: {
+    'editor.background': '#17171a',
+    'editorLineNumber.foreground': '#4b4f5a',
+    'editorLineNumber.activeForeground': '#a1a5b0',
+    'editor.lineHighlightBackground': '#1f1f24',
+    'editorIndentGuide.background1': '#26262b',
+  },
+})
+
+/** The editor theme for the page's theme. */
+export const monacoTheme = (theme: 'light' | 'dark') => (theme === 'dark' ? 'tessera-dark' : 'tessera-light')
+
+/** The language of a read-only copy (diff views): as the file's, but never checked. */
+export function viewLanguage(language: string): string {
+  if (language === 'typescript') return 'typescript-view'
+  if (language === 'javascript') return 'javascript-view'
+  return language
+}
+
+export { monaco, ts }

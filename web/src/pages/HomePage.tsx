@@ -1,11 +1,15 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react'
 
 import { api, errorMessage, type Project } from '../api/client'
-import { ArrowUpIcon } from '../components/icons'
+import { projectsApi, TEMPLATES, type ImportedProject, type TemplateName } from '../api/projects'
+import { ConfirmDialog } from '../components/ConfirmDialog'
+import { ArrowUpIcon, FolderIcon, UploadIcon } from '../components/icons'
+import { Link } from '../components/Link'
 import { ProjectList } from '../components/ProjectList'
 import { TopBar } from '../components/TopBar'
 import { navigate, projectPath } from '../router'
 import { setPendingPrompt } from '../state/pendingPrompt'
+import { mergeSkipped, summariseSkipped, uploadEntries, uploadLimitProblem, type SkippedFile } from '../state/uploads'
 
 const EXAMPLES = [
   'A todo app with local storage',
@@ -23,12 +27,34 @@ export function nameFromPrompt(prompt: string, maxWords = 6, maxLength = 60): st
   return name || 'Untitled app'
 }
 
+/** "my-app.zip" → "my-app"; a folder's files → the folder's name. */
+export function importName(files: readonly { name: string; webkitRelativePath?: string }[]): string | undefined {
+  const first = files[0]
+  if (!first) return undefined
+  const folder = first.webkitRelativePath?.split('/')[0]
+  if (folder && files.every((f) => f.webkitRelativePath?.startsWith(`${folder}/`))) return folder
+  const name = first.name.replace(/\.zip$/i, '')
+  return name || undefined
+}
+
+interface ImportOutcome {
+  project: ImportedProject
+  skipped: SkippedFile[]
+}
+
 export function HomePage() {
   const [prompt, setPrompt] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const [projects, setProjects] = useState<Project[] | null>(null)
   const [listError, setListError] = useState<string | null>(null)
+  const [busyId, setBusyId] = useState<string | null>(null)
+  const [deleting, setDeleting] = useState<Project | null>(null)
+  const [deleteBusy, setDeleteBusy] = useState(false)
+  const [deleteError, setDeleteError] = useState<string | null>(null)
+  const [importing, setImporting] = useState(false)
+  const [imported, setImported] = useState<ImportOutcome | null>(null)
+  const [importError, setImportError] = useState<string | null>(null)
   const inputRef = useRef<HTMLTextAreaElement>(null)
 
   useEffect(() => {
@@ -65,13 +91,92 @@ export function HomePage() {
     }
   }
 
-  const remove = async (project: Project) => {
-    if (!window.confirm(`Delete “${project.title || project.name}”? This cannot be undone.`)) return
+  const createFromTemplate = async (template: TemplateName, label: string) => {
+    if (busy) return
+    setBusy(true)
+    setError(null)
     try {
-      await api.deleteProject(project.id)
-      setProjects((list) => list?.filter((p) => p.id !== project.id) ?? null)
+      const project = await projectsApi.create({ name: `${label} app`, template })
+      navigate(projectPath(project.id))
     } catch (e) {
-      setListError(errorMessage(e))
+      setError(errorMessage(e))
+      setBusy(false)
+    }
+  }
+
+  const confirmDelete = async () => {
+    if (!deleting) return
+    setDeleteBusy(true)
+    setDeleteError(null)
+    try {
+      await api.deleteProject(deleting.id)
+      setProjects((list) => list?.filter((p) => p.id !== deleting.id) ?? null)
+      setDeleting(null)
+    } catch (e) {
+      setDeleteError(errorMessage(e))
+    } finally {
+      setDeleteBusy(false)
+    }
+  }
+
+  const rename = async (project: Project, name: string) => {
+    setBusyId(project.id)
+    setListError(null)
+    try {
+      const renamed = await projectsApi.rename(project.id, name)
+      setProjects((list) => list?.map((p) => (p.id === project.id ? { ...p, ...renamed } : p)) ?? null)
+    } catch (e) {
+      setListError(`Could not rename “${project.name}”: ${errorMessage(e)}`)
+    } finally {
+      setBusyId(null)
+    }
+  }
+
+  const duplicate = async (project: Project) => {
+    setBusyId(project.id)
+    setListError(null)
+    try {
+      const copy = await projectsApi.duplicate(project.id)
+      setProjects((list) => [copy, ...(list ?? [])])
+    } catch (e) {
+      setListError(`Could not duplicate “${project.name}”: ${errorMessage(e)}`)
+    } finally {
+      setBusyId(null)
+    }
+  }
+
+  /** A zip (one file) or a folder (its files, each with its path inside the folder). */
+  const importChosen = async (event: ChangeEvent<HTMLInputElement>, kind: 'zip' | 'folder') => {
+    const input = event.currentTarget
+    const chosen = Array.from(input.files ?? [])
+    input.value = '' // the same choice can be imported again
+    if (chosen.length === 0) return
+    setImportError(null)
+    setImported(null)
+    const name = importName(chosen)
+    let localSkipped: SkippedFile[] = []
+    let request: () => Promise<ImportedProject>
+    if (kind === 'zip') {
+      request = () => projectsApi.importZip(chosen[0], name)
+    } else {
+      const { entries, skipped } = uploadEntries(chosen)
+      const problem = uploadLimitProblem(entries)
+      if (problem) {
+        setImportError(problem)
+        return
+      }
+      localSkipped = skipped
+      request = () => projectsApi.importFiles(entries, name)
+    }
+    setImporting(true)
+    try {
+      const project = await request()
+      setImported({ project, skipped: mergeSkipped(localSkipped, project.skipped) })
+      setProjects((list) => [project, ...(list ?? []).filter((p) => p.id !== project.id)])
+    } catch (e) {
+      setImportError(errorMessage(e))
+    } finally {
+      setImporting(false)
     }
   }
 
@@ -119,6 +224,76 @@ export function HomePage() {
             </div>
           </form>
           {error && <p className="error-text">{error}</p>}
+          <div className="start-options">
+            <div className="start-group" role="group" aria-label="Start from a template">
+              <span className="start-label">Start from a template</span>
+              {TEMPLATES.map((t) => (
+                <button
+                  key={t.name}
+                  type="button"
+                  className="button small"
+                  data-testid={`new-from-template-${t.name}`}
+                  title={t.description}
+                  disabled={busy}
+                  onClick={() => void createFromTemplate(t.name, t.label)}
+                >
+                  {t.label}
+                </button>
+              ))}
+            </div>
+            <div className="start-group" role="group" aria-label="Import a project">
+              <span className="start-label">Import</span>
+              <label className={`button small${importing ? ' disabled' : ''}`} title="A zip of a project's files">
+                <UploadIcon size={13} /> Zip
+                <input
+                  type="file"
+                  accept=".zip,application/zip"
+                  className="visually-hidden"
+                  data-testid="import-zip"
+                  disabled={importing}
+                  onChange={(event) => void importChosen(event, 'zip')}
+                />
+              </label>
+              <label className={`button small${importing ? ' disabled' : ''}`} title="A folder with a project's files">
+                <FolderIcon size={13} /> Folder
+                <input
+                  type="file"
+                  multiple
+                  className="visually-hidden"
+                  data-testid="import-folder"
+                  disabled={importing}
+                  onChange={(event) => void importChosen(event, 'folder')}
+                  {...{ webkitdirectory: '', directory: '' }}
+                />
+              </label>
+              {importing && <span className="spinner small" aria-label="Importing" />}
+            </div>
+          </div>
+          {importError && (
+            <p className="error-text" data-testid="import-error" role="alert">
+              {importError}
+            </p>
+          )}
+          {imported && (
+            <div className="import-result" data-testid="import-result">
+              <p>
+                Imported <strong>{imported.project.name}</strong>
+                {imported.skipped.length > 0
+                  ? `; ${imported.skipped.length} ${imported.skipped.length === 1 ? 'file was' : 'files were'} skipped:`
+                  : '.'}{' '}
+                <Link href={projectPath(imported.project.id)} className="link-button inline" data-testid="import-open">
+                  Open it
+                </Link>
+              </p>
+              {imported.skipped.length > 0 && (
+                <ul className="import-skipped" data-testid="import-skipped">
+                  {summariseSkipped(imported.skipped).map((line) => (
+                    <li key={line}>{line}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
           <div className="chips">
             {EXAMPLES.map((example) => (
               <button
@@ -138,8 +313,37 @@ export function HomePage() {
         </section>
         <section className="projects">
           <h2>Your projects</h2>
-          <ProjectList projects={projects} error={listError} onDelete={(p) => void remove(p)} />
+          {listError && projects !== null && (
+            <p className="error-text" data-testid="project-error" role="alert">
+              {listError}
+            </p>
+          )}
+          <ProjectList
+            projects={projects}
+            error={listError}
+            busyId={busyId}
+            onRename={rename}
+            onDuplicate={(p) => void duplicate(p)}
+            onDelete={(p) => {
+              setDeleteError(null)
+              setDeleting(p)
+            }}
+          />
         </section>
+        {deleting && (
+          <ConfirmDialog
+            title="Delete project"
+            confirmLabel="Delete"
+            busy={deleteBusy}
+            error={deleteError}
+            onConfirm={() => void confirmDelete()}
+            onCancel={() => setDeleting(null)}
+          >
+            <p>
+              Delete <strong>{deleting.name}</strong> with its files, history and chat? This cannot be undone.
+            </p>
+          </ConfirmDialog>
+        )}
       </main>
     </div>
   )

@@ -1,11 +1,51 @@
 import { useEffect, useState } from 'react'
 
-import { errorMessage, isAbort } from '../api/client'
+import { api, errorMessage, isAbort, type ServerConfig } from '../api/client'
 import { keyIsClearable, keySourceText, settingsApi, type GlobalSettings, type KeyInfo, type KeyName } from '../api/settings'
 import { TopBar } from '../components/TopBar'
 import { globalForm, globalUpdate, MAX_AUTOFIX_ATTEMPTS, type GlobalForm } from '../state/settingsForm'
 
 type Message = { kind: 'success' | 'error'; text: string }
+
+const ISOLATION_TEXT: Record<string, string> = {
+  bubblewrap: 'each sandbox is isolated with bubblewrap (its own namespaces, an unprivileged user, resource limits)',
+  e2b: 'sandboxes run in E2B cloud microVMs',
+  none: 'sandboxes run WITHOUT isolation (TESSERA_SANDBOX_ISOLATION=none): apps run as this server’s user',
+}
+
+/** Which sandboxes run the apps: chosen by the server's configuration, shown here read-only. */
+function SandboxSection() {
+  const [config, setConfig] = useState<ServerConfig | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    const controller = new AbortController()
+    api.config(controller.signal).then(setConfig, (e: unknown) => {
+      if (!isAbort(e)) setError(errorMessage(e))
+    })
+    return () => controller.abort()
+  }, [])
+  return (
+    <section className="settings-section" aria-labelledby="settings-sandbox-title">
+      <h2 id="settings-sandbox-title">Sandboxes</h2>
+      <p className="settings-effective" data-testid="settings-sandbox" data-sandbox={config?.sandbox ?? ''} data-isolation={config?.isolation ?? ''}>
+        {error ? (
+          <span className="error-text">Could not read the server&apos;s configuration: {error}</span>
+        ) : config ? (
+          <>
+            Provider <strong>{config.sandbox}</strong>
+            {config.isolation && <> · {ISOLATION_TEXT[config.isolation] ?? `isolation: ${config.isolation}`}</>}
+          </>
+        ) : (
+          <span className="muted">Loading…</span>
+        )}
+      </p>
+      <p className="muted small">
+        Set by the server&apos;s configuration (<code>TESSERA_SANDBOX</code>, <code>TESSERA_SANDBOX_ISOLATION</code>); restart
+        Tessera to change it.
+      </p>
+    </section>
+  )
+}
 
 const KEY_LABELS: Record<KeyName, string> = { openai: 'OpenAI', anthropic: 'Anthropic' }
 const KEY_FIELDS: Record<KeyName, 'openaiKey' | 'anthropicKey'> = { openai: 'openaiKey', anthropic: 'anthropicKey' }
@@ -82,6 +122,7 @@ export function SettingsPage() {
         <p className="muted">Every project uses these unless its own settings say otherwise.</p>
         {loadError && <p className="error-text">Could not load the settings: {loadError}</p>}
         {!settings && !loadError && <p className="muted">Loading…</p>}
+        <SandboxSection />
         {settings && form && (
           <SettingsForm
             settings={settings}

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 
 import { errorMessage, isAbort } from '../api/client'
 import { settingsApi, type ProjectSettings, type ProjectSettingsUpdate } from '../api/settings'
-import { withLock } from './locks'
+import { locksAfterMove, withLock } from './locks'
 
 export function useProjectSettings(projectId: string, onError: (message: string) => void) {
   const [settings, setSettings] = useState<ProjectSettings | null>(null)
@@ -67,6 +67,31 @@ export function useProjectSettings(projectId: string, onError: (message: string)
     [projectId, accept],
   )
 
+  /**
+   * A file or folder was renamed (`to`) or deleted (`to` null) in the explorer: its locks
+   * follow it (the server keeps the locked list as paths).
+   */
+  const moveLocks = useCallback(
+    (from: string, to: string | null) => {
+      const before = lockedRef.current
+      const next = locksAfterMove(before, from, to)
+      if (next === before) return
+      lockedRef.current = next
+      setLocked(next)
+      const save = saves.current.then(async () => {
+        try {
+          const sent = [...lockedRef.current]
+          const saved = await settingsApi.updateProject(projectId, { locked_files: sent })
+          if (alive.current) accept(saved, sent)
+        } catch (error) {
+          if (alive.current) onErrorRef.current(`Could not update the locked files: ${errorMessage(error)}`)
+        }
+      })
+      saves.current = save
+    },
+    [projectId, accept],
+  )
+
   /** Saves model overrides (never the locks); throws an error to show beside the form. */
   const save = useCallback(
     async (update: Omit<ProjectSettingsUpdate, 'locked_files'>): Promise<ProjectSettings> => {
@@ -78,7 +103,7 @@ export function useProjectSettings(projectId: string, onError: (message: string)
   )
 
   const lockedSet = useMemo(() => new Set(locked), [locked])
-  return { settings, locked: lockedSet, toggleLock, save }
+  return { settings, locked: lockedSet, toggleLock, moveLocks, save }
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -9,7 +9,9 @@ import { asAppErrors, type AppError } from '../api/appError'
 import type { ChatMessage, Deployment, ProjectDetail } from '../api/client'
 import type { AutofixStatus, RunEvent } from '../api/events'
 import { consoleReducer, initialConsole, type ConsoleAction, type ConsoleState } from './console'
+import { closeTab, isUnder, keepExisting, movedPath, openTab, removeFromTabs, renameInTabs } from './tabs'
 import { addUsage, asTurnContext, emptyMeta, type TurnMeta } from './turnMeta'
+import { startTurn, touch, withBefore, type TurnChanges } from './turnDiff'
 
 export interface FileEntry {
   path: string
@@ -17,6 +19,17 @@ export interface FileEntry {
   size: number
   /** The buffer; `null` until it is loaded from the server. */
   content: string | null
+  /**
+   * The content the server has, as last known (loaded, saved, deployed or written by a
+   * run); null when unknown. Its sha is the `base_sha` of a save.
+   */
+  saved: string | null
+}
+
+/** A save refused because the file changed elsewhere (another tab, or the AI). */
+export interface EditConflict {
+  path: string
+  message: string
 }
 
 export type FileActivityState = 'writing' | 'written' | 'deleted' | 'renamed'
@@ -67,6 +80,8 @@ export interface WorkspaceState {
   loadError: string | null
   files: Record<string, FileEntry>
   openPath: string | null
+  /** Files open as editor tabs, in the order they were opened (the open file is one). */
+  tabs: string[]
   /** Files edited by hand and not deployed yet. */
   dirty: Record<string, true>
   /** The file a run is writing right now (the editor follows it). */
@@ -90,6 +105,10 @@ export interface WorkspaceState {
    */
   pendingMeta: TurnMeta | null
   console: ConsoleState
+  /** A save that was refused because the file changed elsewhere: shown until resolved. */
+  conflict: EditConflict | null
+  /** What the current (or last) run changed, for the "Changes in this turn" view. */
+  turn: TurnChanges | null
   seq: number
 }
 
@@ -98,6 +117,7 @@ export const initialState: WorkspaceState = {
   loadError: null,
   files: {},
   openPath: null,
+  tabs: [],
   dirty: {},
   streamingPath: null,
   chat: [],
@@ -111,6 +131,8 @@ export const initialState: WorkspaceState = {
   turnId: null,
   pendingMeta: null,
   console: initialConsole,
+  conflict: null,
+  turn: null,
   seq: 0,
 }
 
@@ -139,6 +161,21 @@ export type Action =
   | { type: 'console'; action: ConsoleAction }
   /** A problem outside a run worth a line in the chat (a lock that could not be saved). */
   | { type: 'warn'; text: string }
+  | { type: 'closeTab'; path: string }
+  /** The server now has `content` for `path` (a save or an overwrite succeeded). */
+  | { type: 'saved'; path: string; content: string; size: number }
+  | { type: 'conflict'; conflict: EditConflict }
+  | { type: 'conflictDismissed' }
+  /** The server's content replaces the buffer ("Reload" after a conflict): the edit is dropped. */
+  | { type: 'reloadedFile'; path: string; content: string }
+  /** A file created from the explorer (it is opened). */
+  | { type: 'fileCreated'; path: string; content: string }
+  /** A file or a folder renamed from the explorer: buffers, edits and tabs follow. */
+  | { type: 'pathRenamed'; from: string; to: string }
+  /** A file or a folder deleted from the explorer. */
+  | { type: 'pathRemoved'; path: string }
+  /** The start content of a file the run touched, fetched because it had not been loaded. */
+  | { type: 'turnBaseLoaded'; path: string; content: string | null }
 
 /** The text of the status line: idle / generating / starting / Checking the app… / ready / error: <reason>. */
 export function statusText(state: WorkspaceState): string {
@@ -239,13 +276,23 @@ function appendChat(state: WorkspaceState, make: (id: string) => ChatItem): Work
 }
 
 function withFile(state: WorkspaceState, path: string, update: (entry: FileEntry) => FileEntry): WorkspaceState {
-  const entry = state.files[path] ?? { path, size: 0, content: '' }
+  const entry = state.files[path] ?? { path, size: 0, content: '', saved: null }
   return { ...state, files: { ...state.files, [path]: update(entry) } }
 }
 
 function afterRemoval(state: WorkspaceState, removed: string, replacement: string | null): WorkspaceState {
-  if (state.openPath !== removed) return state
-  return { ...state, openPath: replacement ?? defaultOpenPath(Object.keys(state.files)) }
+  const tabs = replacement === null ? removeFromTabs(state.tabs, removed) : renameInTabs(state.tabs, removed, replacement)
+  if (state.openPath === null || !isUnder(state.openPath, removed)) return { ...state, tabs }
+  if (replacement !== null) return { ...state, tabs, openPath: movedPath(state.openPath, removed, replacement) }
+  // The open file is gone: its neighbour tab, else the default file.
+  const { active } = closeTab(state.tabs, state.openPath, state.openPath)
+  const next = active !== null && state.files[active] ? active : (tabs[tabs.length - 1] ?? defaultOpenPath(Object.keys(state.files)))
+  return { ...state, tabs: next ? openTab(tabs, next) : tabs, openPath: next }
+}
+
+/** Records a file the run touched, for the turn's diff. */
+function touched(state: WorkspaceState, path: string): WorkspaceState {
+  return state.turn ? { ...state, turn: touch(state.turn, path) } : state
 }
 
 /** The assistant message of the run's current turn, if one has started. */
@@ -329,9 +376,9 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
   switch (event.name) {
     case 'file_started': {
       const { path } = event.value
-      const next = withFile(state, path, (e) => ({ ...e, content: '' }))
+      const next = touched(withFile(state, path, (e) => ({ ...e, content: '' })), path)
       return updateActivity(
-        { ...next, openPath: path, streamingPath: path, dirty: omit(state.dirty, path) },
+        { ...next, openPath: path, tabs: openTab(state.tabs, path), streamingPath: path, dirty: omit(state.dirty, path) },
         { path, state: 'writing' },
       )
     }
@@ -341,11 +388,16 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
     }
     case 'file_ended': {
       const { path, size, content } = event.value
-      const next = withFile(state, path, (e) => ({
-        ...e,
-        size,
-        content: typeof content === 'string' ? content : (e.content ?? ''),
-      }))
+      const authoritative = typeof content === 'string'
+      const next = touched(
+        withFile(state, path, (e) => ({
+          ...e,
+          size,
+          content: authoritative ? content : (e.content ?? ''),
+          saved: authoritative ? content : null,
+        })),
+        path,
+      )
       return updateActivity(
         { ...next, streamingPath: state.streamingPath === path ? null : state.streamingPath },
         { path, state: 'written' },
@@ -353,7 +405,7 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
     }
     case 'file_deleted': {
       const { path } = event.value
-      const next = { ...state, files: omit(state.files, path), dirty: omit(state.dirty, path) }
+      const next = touched({ ...state, files: omit(state.files, path), dirty: omit(state.dirty, path) }, path)
       return updateActivity(afterRemoval(next, path, null), { path, state: 'deleted' })
     }
     case 'file_renamed': {
@@ -362,7 +414,7 @@ function handleCustom(state: WorkspaceState, event: Extract<RunEvent, { type: 'C
       if (!entry) return state
       const files = { ...omit(state.files, from), [to]: { ...entry, path: to } }
       const dirty = from in state.dirty ? { ...omit(state.dirty, from), [to]: true as const } : state.dirty
-      const next = afterRemoval({ ...state, files, dirty }, from, to)
+      const next = touched(touched(afterRemoval({ ...state, files, dirty }, from, to), from), to)
       return updateActivity(next, { path: to, from, state: 'renamed' })
     }
     case 'action_error': {
@@ -451,13 +503,15 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
     case 'loaded': {
       const { project } = action
       const files: Record<string, FileEntry> = {}
-      for (const f of project.files) files[f.path] = { path: f.path, size: f.size, content: null }
+      for (const f of project.files) files[f.path] = { path: f.path, size: f.size, content: null, saved: null }
+      const openPath = defaultOpenPath(project.files.map((f) => f.path))
       return {
         ...state,
         project,
         loadError: null,
         files,
-        openPath: defaultOpenPath(project.files.map((f) => f.path)),
+        openPath,
+        tabs: openPath ? [openPath] : [],
         dirty: {},
         chat: historyItems(project.messages),
         modelLabel: project.llm?.label ?? state.modelLabel,
@@ -476,24 +530,29 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
           local &&
           local.content !== null &&
           (f.path in state.dirty || (!stale.has(f.path) && byteLength(local.content) === f.size))
-        files[f.path] = keep ? { ...local, size: f.size } : { path: f.path, size: f.size, content: null }
+        files[f.path] = keep ? { ...local, size: f.size } : { path: f.path, size: f.size, content: null, saved: null }
       }
       for (const path of Object.keys(state.dirty)) if (!files[path] && state.files[path]) files[path] = state.files[path]
       const paths = Object.keys(files)
-      const openPath = state.openPath && files[state.openPath] ? state.openPath : defaultOpenPath(paths)
-      return { ...state, project: action.project, files, openPath }
+      const tabs = keepExisting(state.tabs, (path) => path in files)
+      const openPath =
+        state.openPath && files[state.openPath] ? state.openPath : (tabs[tabs.length - 1] ?? defaultOpenPath(paths))
+      return { ...state, project: action.project, files, openPath, tabs: openPath ? openTab(tabs, openPath) : tabs }
     }
     case 'modelLabel':
       return state.modelLabel ? state : { ...state, modelLabel: action.label }
     case 'modelChanged':
       return action.label ? { ...state, modelLabel: action.label } : state
     case 'open':
-      return state.files[action.path] ? { ...state, openPath: action.path } : state
+      return state.files[action.path] ? { ...state, openPath: action.path, tabs: openTab(state.tabs, action.path) } : state
     case 'fileLoaded': {
       const entry = state.files[action.path]
       // A run may have started streaming this file meanwhile: the stream wins.
       if (!entry || entry.content !== null) return state
-      return { ...state, files: { ...state.files, [action.path]: { ...entry, content: action.content } } }
+      return {
+        ...state,
+        files: { ...state.files, [action.path]: { ...entry, content: action.content, saved: action.content } },
+      }
     }
     case 'fileLoadFailed':
       return appendChat(state, (id) => ({ kind: 'warning', id, text: `Could not load ${action.path}: ${action.message}` }))
@@ -516,7 +575,7 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
       }
       const files = { ...state.files }
       for (const [path, content] of Object.entries(action.sent)) {
-        if (files[path]) files[path] = { ...files[path], size: byteLength(content) }
+        if (files[path]) files[path] = { ...files[path], size: byteLength(content), saved: content }
       }
       return {
         ...state,
@@ -544,6 +603,7 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
       return {
         ...state,
         seq,
+        turn: startTurn(state.files),
         run: 'generating',
         error: null,
         activityId: null,
@@ -574,5 +634,63 @@ export function reducer(state: WorkspaceState, action: Action): WorkspaceState {
       return { ...state, console: consoleReducer(state.console, action.action) }
     case 'warn':
       return appendChat(state, (id) => ({ kind: 'warning', id, text: action.text }))
+    case 'closeTab': {
+      const { tabs, active } = closeTab(state.tabs, state.openPath, action.path)
+      return { ...state, tabs, openPath: active }
+    }
+    case 'saved': {
+      const entry = state.files[action.path]
+      if (!entry) return state
+      const unchanged = entry.content === action.content
+      return {
+        ...state,
+        files: { ...state.files, [action.path]: { ...entry, size: action.size, saved: action.content } },
+        dirty: unchanged ? omit(state.dirty, action.path) : state.dirty,
+        conflict: state.conflict?.path === action.path ? null : state.conflict,
+      }
+    }
+    case 'conflict':
+      return { ...state, conflict: action.conflict }
+    case 'conflictDismissed':
+      return { ...state, conflict: null }
+    case 'reloadedFile': {
+      const entry = state.files[action.path] ?? { path: action.path, size: 0, content: null, saved: null }
+      return {
+        ...state,
+        files: {
+          ...state.files,
+          [action.path]: { ...entry, content: action.content, saved: action.content, size: byteLength(action.content) },
+        },
+        dirty: omit(state.dirty, action.path),
+        conflict: state.conflict?.path === action.path ? null : state.conflict,
+      }
+    }
+    case 'fileCreated': {
+      const { path, content } = action
+      const entry: FileEntry = { path, size: byteLength(content), content, saved: content }
+      return { ...state, files: { ...state.files, [path]: entry }, openPath: path, tabs: openTab(state.tabs, path) }
+    }
+    case 'pathRenamed': {
+      const { from, to } = action
+      const files: Record<string, FileEntry> = {}
+      const dirty: Record<string, true> = {}
+      for (const [path, entry] of Object.entries(state.files)) {
+        const next = movedPath(path, from, to) ?? path
+        files[next] = next === path ? entry : { ...entry, path: next }
+        if (path in state.dirty) dirty[next] = true
+      }
+      const conflict = state.conflict && { ...state.conflict, path: movedPath(state.conflict.path, from, to) ?? state.conflict.path }
+      return afterRemoval({ ...state, files, dirty, conflict }, from, to)
+    }
+    case 'pathRemoved': {
+      const files: Record<string, FileEntry> = {}
+      for (const [path, entry] of Object.entries(state.files)) if (!isUnder(path, action.path)) files[path] = entry
+      const dirty: Record<string, true> = {}
+      for (const path of Object.keys(state.dirty)) if (!isUnder(path, action.path)) dirty[path] = true
+      const conflict = state.conflict && isUnder(state.conflict.path, action.path) ? null : state.conflict
+      return afterRemoval({ ...state, files, dirty, conflict }, action.path, null)
+    }
+    case 'turnBaseLoaded':
+      return state.turn ? { ...state, turn: withBefore(state.turn, action.path, action.content) } : state
   }
 }
