@@ -17,7 +17,7 @@ export default defineConfig({
   server: {
     proxy: {
       // TESSERA_API_URL points the dev server at another API (default: `tessera serve`).
-      '/api': { target: process.env.TESSERA_API_URL ?? 'http://127.0.0.1:8000' },
+      '/api': { target: process.env.TESSERA_API_URL ?? 'http://127.0.0.1:8000', ws: true },
     },
   },
 })
