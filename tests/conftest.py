@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tessera.config import Settings
 from tessera.sandbox.templates import TemplateCache
+from tessera.store import Store
 
 
 def shared_test_cache() -> Path:
@@ -70,3 +71,23 @@ def settings(tmp_path: Path, template_cache: TemplateCache) -> Iterator[Settings
         autofix_window=0.3,
         thumbnails=False,
     )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A real store on a SQLite file of the test's own."""
+    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+class RunsStandIn:
+    """Stands for the run registry: the projects whose run is streaming."""
+
+    def __init__(self) -> None:
+        self.running: set[str] = set()
+
+    def is_running(self, project_id: str) -> bool:
+        return project_id in self.running

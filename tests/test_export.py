@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,13 +17,6 @@ from tessera.export import AUTHOR, Exporter, ExportFailed
 from tessera.store import Store
 
 START = datetime(2024, 3, 1, 9, 30, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

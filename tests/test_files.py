@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from tessera.sandbox.local import LocalSandboxProvider
 from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache, get_template
 from tessera.store import Store
+from tests.conftest import RunsStandIn
 
 STARTER = {
     "package.json": '{"name": "app"}\n',
@@ -35,32 +35,13 @@ STARTER = {
 }
 
 
-class Runs:
-    """Stands for the run registry: the projects whose run is streaming."""
-
-    def __init__(self) -> None:
-        self.running: set[str] = set()
-
-    def is_running(self, project_id: str) -> bool:
-        return project_id in self.running
+@pytest.fixture
+def runs() -> RunsStandIn:
+    return RunsStandIn()
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
-def runs() -> Runs:
-    return Runs()
-
-
-@pytest.fixture
-def files(store: Store, runs: Runs) -> FileService:
+def files(store: Store, runs: RunsStandIn) -> FileService:
     return FileService(store=store, sandboxes=None, is_running=runs.is_running)
 
 
@@ -231,7 +212,7 @@ async def test_the_last_file_is_never_deleted(store: Store, files: FileService) 
 
 
 async def test_renames_deletes_and_uploads_wait_for_a_run(
-    store: Store, files: FileService, runs: Runs
+    store: Store, files: FileService, runs: RunsStandIn
 ) -> None:
     pid = await new_project(store)
     runs.running.add(pid)

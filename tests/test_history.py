@@ -4,7 +4,6 @@ restore (history only grows) and undo of the AI's turns."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,34 +14,18 @@ from tessera.sandbox.local import LocalSandboxProvider
 from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache, get_template
 from tessera.store import Store
+from tests.conftest import RunsStandIn
 
 STARTER = {"index.html": "<div id=root></div>\n", "src/App.tsx": "v1\n", "src/old.ts": "old\n"}
 
 
-class Runs:
-    def __init__(self) -> None:
-        self.running: set[str] = set()
-
-    def is_running(self, project_id: str) -> bool:
-        return project_id in self.running
+@pytest.fixture
+def runs() -> RunsStandIn:
+    return RunsStandIn()
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
-def runs() -> Runs:
-    return Runs()
-
-
-@pytest.fixture
-def history(store: Store, runs: Runs) -> HistoryService:
+def history(store: Store, runs: RunsStandIn) -> HistoryService:
     return HistoryService(store=store, sandboxes=None, is_running=runs.is_running)
 
 
@@ -168,7 +151,7 @@ async def test_restore_adds_a_version_and_loses_nothing(
 
 
 async def test_restore_while_a_run_streams_changes_nothing(
-    store: Store, history: HistoryService, runs: Runs
+    store: Store, history: HistoryService, runs: RunsStandIn
 ) -> None:
     pid, ids = await three_versions(store)
     before = await store.read_files(pid)

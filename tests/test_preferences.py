@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,6 @@ ANTHROPIC_KEY = "sk-ant-api03-zyxwvutsrqponm5678"
 @pytest.fixture(autouse=True)
 def clean_environment(model_environment_cleared: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return model_environment_cleared
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
-    yield opened
-    await opened.close()
 
 
 def preferences_of(store: Store, **settings: Any) -> Preferences:

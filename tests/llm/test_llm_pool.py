@@ -31,13 +31,6 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
 def preferences(store: Store, settings: Settings) -> Preferences:
     return Preferences(store, settings)
 

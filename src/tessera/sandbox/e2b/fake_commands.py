@@ -166,8 +166,9 @@ class FakeCommandHandle:
                 return
 
 
-class FakeCommands:
-    """``AsyncSandbox.commands`` of one fake sandbox."""
+class FakeSandboxPart:
+    """What a fake sandbox's ``commands`` and ``pty`` share: where the sandbox's files are,
+    its home, environment, PATH, and the check that it is still running."""
 
     def __init__(
         self,
@@ -185,6 +186,13 @@ class FakeCommands:
         self._envs = dict(envs)
         self._check = check
         self._path = path
+
+
+class FakeCommands(FakeSandboxPart):
+    """``AsyncSandbox.commands`` of one fake sandbox."""
+
+    def __init__(self, **part: Any) -> None:
+        super().__init__(**part)
         self.handles: dict[int, FakeCommandHandle] = {}
 
     async def run(

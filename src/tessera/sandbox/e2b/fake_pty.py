@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from e2b import (
@@ -26,7 +24,7 @@ from e2b import (
     TimeoutException,
 )
 
-from tessera.sandbox.e2b.fake_commands import MARKER, kill_session
+from tessera.sandbox.e2b.fake_commands import MARKER, FakeSandboxPart, kill_session
 from tessera.sandbox.e2b.sdk import PtyDataHandler
 from tessera.sandbox.local.pty import PtyTerminal, open_host_pty, spawn_terminal
 
@@ -105,25 +103,11 @@ class FakePtyHandle:
             await self._on_data(chunk)
 
 
-class FakePty:
+class FakePty(FakeSandboxPart):
     """``AsyncSandbox.pty`` of one fake sandbox."""
 
-    def __init__(
-        self,
-        *,
-        sandbox_id: str,
-        host_path: Callable[[str], Path],
-        home: Path,
-        envs: Mapping[str, str],
-        check: Callable[[], None],
-        path: str,
-    ) -> None:
-        self._sandbox_id = sandbox_id
-        self._host_path = host_path
-        self._home = home
-        self._envs = dict(envs)
-        self._check = check
-        self._path = path
+    def __init__(self, **part: Any) -> None:
+        super().__init__(**part)
         self.handles: dict[int, FakePtyHandle] = {}
 
     async def create(
