@@ -20,6 +20,7 @@ BENCHES = (
     "sandbox_memory",
     "history_diff",
     "export",
+    "workspace_load",
 )
 
 

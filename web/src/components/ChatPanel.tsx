@@ -9,6 +9,8 @@ interface Props {
   inputRef?: Ref<ChatInputHandle>
   items: ChatItem[]
   running: boolean
+  /** The project is still loading: a message sent now would be wiped by its chat history. */
+  loading: boolean
   modelLabel: string | null
   onSend: (text: string, mode: RunMode) => void
   onEnhance: (text: string) => Promise<string>
@@ -16,7 +18,7 @@ interface Props {
   onShowConsole: () => void
 }
 
-export function ChatPanel({ inputRef, items, running, modelLabel, onSend, onEnhance, onOpenFile, onShowConsole }: Props) {
+export function ChatPanel({ inputRef, items, running, loading, modelLabel, onSend, onEnhance, onOpenFile, onShowConsole }: Props) {
   return (
     <aside className="chat-panel">
       <div className="panel-header">
@@ -26,7 +28,7 @@ export function ChatPanel({ inputRef, items, running, modelLabel, onSend, onEnha
         </span>
       </div>
       <ChatMessages items={items} running={running} onOpenFile={onOpenFile} onShowConsole={onShowConsole} />
-      <ChatInput ref={inputRef} disabled={running} onSend={onSend} onEnhance={onEnhance} />
+      <ChatInput ref={inputRef} disabled={running || loading} onSend={onSend} onEnhance={onEnhance} />
     </aside>
   )
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
-import { ambientDeclarations, dependencyNames } from './ambient.js'
+import { UNTYPED_PACKAGE_DIAGNOSTICS, ambientDeclarations, dependencyNames } from './ambient.js'
 
 const packageJson = JSON.stringify({
   dependencies: { react: '^19', 'react-dom': '^19' },
@@ -33,4 +33,9 @@ test('an unreadable package.json declares no package', () => {
   assert.deepEqual(dependencyNames('{ not json'), [])
   assert.deepEqual(dependencyNames('[]'), [])
   assert.deepEqual(dependencyNames(JSON.stringify({ dependencies: { 'bad name"': '1' } })), [])
+})
+
+test('key is allowed on every element; untyped-package diagnostics are ignored', () => {
+  assert.match(ambientDeclarations(null), /interface IntrinsicAttributes \{ key\?/)
+  assert.deepEqual(UNTYPED_PACKAGE_DIAGNOSTICS, [2347, 2709])
 })

@@ -8,7 +8,10 @@
  * check — while imports between project files resolve to the real files and are fully
  * checked. An import of a package the project does not list still says "Cannot find
  * module", which is true: Vite would fail on it too. JSX elements are not checked against
- * React's types (there are none), only component props written in the project.
+ * React's types (there are none), only component props written in the project (`key` is
+ * allowed everywhere). Two diagnostics that only say "this package has no types" are
+ * ignored (`UNTYPED_PACKAGE_DIAGNOSTICS`): type arguments given to an untyped function
+ * (`useState<Todo[]>(…)`) and a type named through an untyped namespace (`React.FormEvent`).
  * Pure: `ambientDeclarations` returns the text of one `.d.ts` file.
  */
 
@@ -55,5 +58,11 @@ export function ambientDeclarations(packageJson: string | null): string {
   // Vite's `import.meta.env` and `import.meta.hot`.
   lines.push('interface ImportMetaEnv { readonly [key: string]: any }')
   lines.push('interface ImportMeta { readonly env: ImportMetaEnv; readonly hot?: any; glob(pattern: string | string[], options?: any): Record<string, any> }')
+  // React's `key` is allowed on every element and component, as React's own types say.
+  lines.push('declare namespace JSX { interface IntrinsicAttributes { key?: string | number | bigint | null } }')
   return `${lines.join('\n')}\n`
 }
+
+/** TS2347 "Untyped function calls may not accept type arguments", TS2709 "Cannot use
+ * namespace … as a type": both only mean that a package (React) has no types here. */
+export const UNTYPED_PACKAGE_DIAGNOSTICS = [2347, 2709]

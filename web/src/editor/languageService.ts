@@ -7,7 +7,7 @@
  * hundreds of files costs one file's check per change.
  */
 
-import { ambientDeclarations } from './ambient'
+import { UNTYPED_PACKAGE_DIAGNOSTICS, ambientDeclarations } from './ambient'
 import { monaco, ts } from './monaco'
 
 const AMBIENT_LIB = 'file:///node_modules/@types/tessera-ambient/index.d.ts'
@@ -45,6 +45,7 @@ export function configureLanguageService(): void {
       noSyntaxValidation: false,
       noSuggestionDiagnostics: true,
       onlyVisible: true,
+      diagnosticCodesToIgnore: UNTYPED_PACKAGE_DIAGNOSTICS,
     })
     defaults.setEagerModelSync(true)
   }

@@ -246,6 +246,7 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
           inputRef={chatInput}
           items={state.chat}
           running={running}
+          loading={project === null}
           modelLabel={state.modelLabel}
           onSend={(text, mode) => void send(text, { mode })}
           onEnhance={enhance}
