@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.diagnostics import Diagnostics
+from tessera.errors import DevServerFailed
 from tessera.llm.pool import ProviderPool
 from tessera.lockfiles import keep_lockfiles
 from tessera.protocol.paths import validate_path
@@ -59,7 +60,8 @@ class ProjectService:
         }
 
     async def deploy(self, project_id: str, edits: Mapping[str, str]) -> Deployment:
-        """Hand edits become one version; the sandbox gets the changed files and reloads."""
+        """Hand edits become one version; the sandbox gets the changed files and reloads.
+        An app that does not start with them is answered as a deployment in error."""
         await self.store.get_project(project_id)
         checked = {validate_path(path): content for path, content in edits.items()}
         current = await self.store.read_files(project_id)
@@ -76,7 +78,13 @@ class ProjectService:
                 project_id, changes=changes, message=f"Hand edits: {names}", kind="edit"
             )
         files = await self.store.read_files(project_id)
-        deployment = await self._deploy(project_id, files)
+        try:
+            deployment = await self._deploy(project_id, files)
+        except DevServerFailed as failure:
+            # The edits are a version already: the answer says the app failed with them
+            # rather than failing the request, which would leave the page taking them for
+            # unsaved (and its own next edit of the file for someone else's).
+            return await self._failed(project_id, failure)
         if had_errors:  # a page whose modules failed to load cannot be hot-updated
             deployment = dataclasses.replace(deployment, reload=True)
         return deployment
@@ -91,6 +99,16 @@ class ProjectService:
         deployment = await self.sandboxes.deploy(project_id, files)
         await keep_lockfiles(self.store, project_id, deployment)
         return deployment
+
+    async def _failed(self, project_id: str, failure: DevServerFailed) -> Deployment:
+        """The project's deployment in error after ``failure`` (its sandbox's URLs, the
+        failure's message and output lines)."""
+        current = await self.sandboxes.status(project_id)
+        if current is None:
+            raise failure
+        return dataclasses.replace(
+            current, status="error", error=failure.message, log=failure.output or current.log
+        )
 
     async def delete(self, project_id: str) -> None:
         await self.store.get_project(project_id)
