@@ -244,3 +244,19 @@ def test_a_runaway_answer_does_not_hold_up_other_projects(make_client: ClientFac
     assert done["small"] < done["huge"], "the small run waited for the runaway one"
     assert client.get(f"/api/projects/{small}/files/notes.md").json()["content"] == "# Small\n"
     assert client.get(f"/api/projects/{huge}/files").json() == []
+
+
+def test_a_hand_edit_that_crashes_the_app_is_kept_and_reported(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(SequenceProvider(python_app(FIXED_APP)))
+    pid = new_project(client)
+    assert types(run(client, pid, prompt="a flask app"))[-1] == "RUN_FINISHED"
+    answer = client.post(f"/api/projects/{pid}/deploy", json={"files": {"app.py": BROKEN_APP}})
+    assert answer.status_code == 200, answer.text
+    deployment = answer.json()
+    assert deployment["status"] == "error"
+    assert "SyntaxError" in deployment["log"] + (deployment["error"] or "")
+    assert client.get(f"/api/projects/{pid}/files/app.py").json()["content"] == BROKEN_APP
+    versions = client.get(f"/api/projects/{pid}").json()["versions"]
+    assert "Hand edits: app.py" in [v["message"] for v in versions]
