@@ -63,14 +63,14 @@ def serve(
         f"Data: {settings.data_dir}   Model: {settings.effective_llm_provider}   "
         f"Sandboxes: {settings.sandbox}"
     )
-    # Open streams (a workspace's console) never end by themselves: give them 3 s on
+    # Open streams (a workspace's console) never end by themselves: give them 1 s on
     # shutdown, then close them, so that stopping Tessera never hangs on a browser tab.
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
-        timeout_graceful_shutdown=3,
+        timeout_graceful_shutdown=1,
     )
 
 

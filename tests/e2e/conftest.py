@@ -53,6 +53,9 @@ def start_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Run
         "TESSERA_OFFLINE_PACE": "0.5",
         "TESSERA_LLM_PROVIDER": "offline",
         "TESSERA_THUMBNAILS": "false",  # a test that wants them turns them on
+        # Runs wait this long for the app's errors after deploying; the autofix test,
+        # which needs the page's reports, sets its own.
+        "TESSERA_AUTOFIX_WINDOW": "1.0",
         **(env_extra or {}),
     }
     env.pop("OPENAI_API_KEY", None)

@@ -71,6 +71,7 @@ def openai_server(
             "TESSERA_LLM_PROVIDER": "openai",
             "TESSERA_LLM_BASE_URL": model.base_url,
             "TESSERA_LLM_MODEL": "gpt-4o-mini",
+            "TESSERA_AUTOFIX_WINDOW": "2.5",
         },
     )
     yield running

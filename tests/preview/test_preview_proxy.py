@@ -249,13 +249,14 @@ async def test_unknown_sandbox_or_port_gets_the_unavailable_page(setup: Setup) -
         response = await setup.client.get("/echo", headers={"Host": host})
         assert response.status_code == 502, host
         assert "This preview is not running" in response.text
+        assert '<meta http-equiv="refresh" content="2">' in response.text
         assert response.headers["content-type"].startswith("text/html")
 
 
 async def test_refused_upstream_gets_the_unavailable_page(setup: Setup) -> None:
     response = await setup.client.get("/", headers={"Host": setup.host(setup.refused_port)})
     assert response.status_code == 502
-    assert "Start it from Tessera" in response.text
+    assert "tries again every 2 seconds" in response.text
 
 
 async def test_streamed_response_arrives_incrementally(setup: Setup) -> None:

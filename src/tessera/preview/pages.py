@@ -7,19 +7,22 @@ from starlette.types import Send
 UNAVAILABLE_HTML = b"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Preview not running</title>
+<meta http-equiv="refresh" content="2">
 <style>
 body{font-family:system-ui,sans-serif;display:grid;place-content:center;min-height:100vh;
 margin:0;color:#334155;background:#f8fafc;text-align:center}
 h1{font-size:1.25rem;margin:0 0 .5rem}p{margin:0;color:#64748b}
 </style></head>
 <body><main><h1>This preview is not running</h1>
-<p>Start it from Tessera: open the project and deploy it again.</p></main></body>
+<p>This page tries again every 2 seconds. If it stays here, open the project in Tessera
+and deploy it again.</p></main></body>
 </html>
 """
 
 
 async def send_unavailable(send: Send) -> None:
-    """Answers 502 with a small page telling the user how to bring the preview back."""
+    """Answers 502 with a small page that retries by itself every 2 s: a server caught
+    restarting (a Flask reload, a sandbox being replaced) is back a moment later."""
     await send(
         {
             "type": "http.response.start",
