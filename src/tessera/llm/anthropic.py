@@ -10,6 +10,7 @@ from anthropic.types import AssistantMessageParam, UserMessageParam
 
 from tessera.errors import ProviderError, ProviderStreamBroken
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
+from tessera.llm.defaults import ANTHROPIC_DEFAULT_MODEL
 from tessera.llm.failures import (
     Retryable,
     RetryPolicy,
@@ -23,7 +24,7 @@ from tessera.llm.failures import (
     timeout_failure,
 )
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
+DEFAULT_MODEL = ANTHROPIC_DEFAULT_MODEL
 DEFAULT_MAX_TOKENS = 8192
 """The Messages API requires a limit; a whole app's files fit in it."""
 DEFAULT_TIMEOUT = 120.0

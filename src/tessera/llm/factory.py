@@ -12,13 +12,10 @@ from typing import Final
 
 from tessera.config import LLMProviderName, Settings
 from tessera.errors import InvalidInput
-from tessera.llm.anthropic import DEFAULT_MODEL as ANTHROPIC_DEFAULT_MODEL
-from tessera.llm.anthropic import AnthropicProvider
 from tessera.llm.base import Provider
+from tessera.llm.defaults import ANTHROPIC_DEFAULT_MODEL, OPENAI_DEFAULT_MODEL
 from tessera.llm.failures import host_of
 from tessera.llm.offline import OfflineProvider
-from tessera.llm.openai import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
-from tessera.llm.openai import OpenAIProvider
 
 KEYLESS_API_KEY: Final = "not-needed"
 """Sent to OpenAI-compatible servers that need no key (Ollama, vLLM, LM Studio)."""
@@ -118,12 +115,18 @@ def build_provider(config: ModelConfig, *, offline_pace: float = 1.0) -> Provide
         raise problem
     if config.provider == "offline":
         return OfflineProvider(pace=offline_pace)
+    # Each SDK is imported when its provider is first built: a Tessera that never uses it
+    # does not pay the seconds its import takes (at every start, and in every test server).
     if config.provider == "anthropic":
+        from tessera.llm.anthropic import AnthropicProvider
+
         return AnthropicProvider(
             api_key=config.api_key or "",
             base_url=config.base_url,
             model=config.model or ANTHROPIC_DEFAULT_MODEL,
         )
+    from tessera.llm.openai import OpenAIProvider
+
     return OpenAIProvider(
         api_key=config.api_key or KEYLESS_API_KEY,
         base_url=config.base_url,

@@ -18,6 +18,7 @@ from openai.types.chat import (
 
 from tessera.errors import ProviderError, ProviderStreamBroken
 from tessera.llm.base import ChatMessage, CompletionRequest, StreamEnd, StreamItem, TextDelta, Usage
+from tessera.llm.defaults import OPENAI_DEFAULT_MODEL
 from tessera.llm.failures import (
     Retryable,
     RetryPolicy,
@@ -31,7 +32,7 @@ from tessera.llm.failures import (
     timeout_failure,
 )
 
-DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL = OPENAI_DEFAULT_MODEL
 DEFAULT_TIMEOUT = 120.0
 """Seconds without an answer before a request is abandoned (a stream's pauses included)."""
 
