@@ -10,6 +10,7 @@ the caller once the output has been quiet for a moment.
 
 from __future__ import annotations
 
+import abc
 import enum
 import re
 
@@ -36,21 +37,24 @@ class Verdict(enum.Enum):
     """The report ended before this line."""
 
 
-class Block:
-    """The lines of one report being collected."""
+class Block(abc.ABC):
+    """The lines of one report being collected; each kind of report says which lines are
+    its own (``accept``) and what error they make (``finish``)."""
 
     def __init__(self, first: str) -> None:
         self.lines = [first]
 
+    @abc.abstractmethod
     def accept(self, line: str) -> Verdict:
-        raise NotImplementedError
+        """Whether ``line`` belongs to this report."""
 
     def claims(self, line: str) -> bool:
         """True when ``line`` continues this report even though it could open another."""
         return False
 
+    @abc.abstractmethod
     def finish(self) -> AppError | None:
-        raise NotImplementedError
+        """The error the collected lines make (None: they turned out to be no error)."""
 
     def take(self, line: str) -> Verdict:
         """Keeps ``line``; ends the report once it is as long as a report may be."""
