@@ -21,6 +21,7 @@ import {
   type ProjectForm,
 } from '../state/settingsForm'
 import { GearIcon } from './icons'
+import { KeyStatus } from './KeyStatus'
 
 interface Props {
   settings: ProjectSettings | null
@@ -265,30 +266,15 @@ function ProjectKeyField({ name, info, value, disabled, onChange, onClear }: Key
           spellCheck={false}
           onChange={(event) => onChange(event.target.value)}
         />
-        <span className="key-status" data-testid={`${id}-status`}>
-          {info?.set ? (
-            <>
-              <code>{info.hint ?? 'set'}</code>
-              {info.source && <span className="muted"> {projectKeySourceText(info.source)}</span>}
-              {projectKeyIsClearable(info) && (
-                <>
-                  {' · '}
-                  <button
-                    type="button"
-                    className="link-button inline"
-                    data-testid={`${id}-clear`}
-                    disabled={disabled}
-                    onClick={onClear}
-                  >
-                    Clear
-                  </button>
-                </>
-              )}
-            </>
-          ) : (
-            <span className="muted">Not set</span>
-          )}
-        </span>
+        <KeyStatus
+          id={id}
+          set={Boolean(info?.set)}
+          hint={info?.hint}
+          sourceText={info?.source ? projectKeySourceText(info.source) : null}
+          clearable={Boolean(info && projectKeyIsClearable(info))}
+          disabled={disabled}
+          onClear={onClear}
+        />
       </div>
     </div>
   )

@@ -4,6 +4,7 @@ import { api, errorMessage, isAbort, type ServerConfig } from '../api/client'
 import { keyIsClearable, keySourceText, settingsApi, type GlobalSettings, type KeyInfo, type KeyName } from '../api/settings'
 import { TopBar } from '../components/TopBar'
 import { globalForm, globalUpdate, MAX_AUTOFIX_ATTEMPTS, type GlobalForm } from '../state/settingsForm'
+import { KeyStatus } from '../components/KeyStatus'
 
 type Message = { kind: 'success' | 'error'; text: string }
 
@@ -313,30 +314,15 @@ function KeyField({ name, info, value, disabled, onChange, onClear }: KeyFieldPr
           spellCheck={false}
           onChange={(event) => onChange(event.target.value)}
         />
-        <span className="key-status" data-testid={`${id}-status`}>
-          {info.set ? (
-            <>
-              <code>{info.hint ?? 'set'}</code>
-              {info.source && <span className="muted"> {keySourceText(info.source)}</span>}
-              {keyIsClearable(info) && (
-                <>
-                  {' · '}
-                  <button
-                    type="button"
-                    className="link-button inline"
-                    data-testid={`${id}-clear`}
-                    disabled={disabled}
-                    onClick={onClear}
-                  >
-                    Clear
-                  </button>
-                </>
-              )}
-            </>
-          ) : (
-            <span className="muted">Not set</span>
-          )}
-        </span>
+        <KeyStatus
+          id={id}
+          set={Boolean(info.set)}
+          hint={info.hint}
+          sourceText={info.source ? keySourceText(info.source) : null}
+          clearable={keyIsClearable(info)}
+          disabled={disabled}
+          onClear={onClear}
+        />
       </div>
     </div>
   )
