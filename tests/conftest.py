@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,16 @@ class RunsStandIn:
 
     def is_running(self, project_id: str) -> bool:
         return project_id in self.running
+
+
+class WaitingAgent:
+    """A turn that streams until ``finish`` is set: a run in progress for as long as a
+    test needs one."""
+
+    def __init__(self) -> None:
+        self.finish = asyncio.Event()
+
+    async def run_turn(self, project_id: str, prompt: object, run_id: str) -> AsyncIterator[Any]:
+        await self.finish.wait()
+        return
+        yield

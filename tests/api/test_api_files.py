@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +19,7 @@ from tessera.api.errors import install_error_handlers
 from tessera.files import FileService, content_sha
 from tessera.importing import ImportLimits
 from tessera.store import Store
+from tests.conftest import WaitingAgent
 
 STARTER = {
     "package.json": '{"name": "app"}\n',
@@ -27,19 +27,6 @@ STARTER = {
     "src/components/Button.tsx": "export const Button = () => <button />\n",
 }
 LIMITS = ImportLimits(total_bytes=2_000, file_bytes=1_000, files=10)
-
-
-class WaitingAgent:
-    """A turn that streams until ``finish`` is set: a run in progress for as long as a
-    test needs one."""
-
-    def __init__(self) -> None:
-        self.finish = asyncio.Event()
-
-    async def run_turn(self, project_id: str, prompt: object, run_id: str) -> AsyncIterator[Any]:
-        await self.finish.wait()
-        return
-        yield
 
 
 @dataclass

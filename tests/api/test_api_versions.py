@@ -20,18 +20,9 @@ from tessera.api import versions as versions_api
 from tessera.api.errors import install_error_handlers
 from tessera.history import HistoryService
 from tessera.store import Store
+from tests.conftest import WaitingAgent
 
 FIRST = {"index.html": "<div id=root></div>\n", "src/App.tsx": "one\n", "src/old.ts": "old\n"}
-
-
-class WaitingAgent:
-    def __init__(self) -> None:
-        self.finish = asyncio.Event()
-
-    async def run_turn(self, project_id: str, prompt: object, run_id: str) -> AsyncIterator[Any]:
-        await self.finish.wait()
-        return
-        yield
 
 
 @dataclass

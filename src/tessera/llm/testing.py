@@ -215,6 +215,21 @@ class _FakeServer(abc.ABC):
             headers["retry-after"] = f"{error.retry_after:g}"
         return headers
 
+    def enqueue_error(
+        self,
+        status: int,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._push(ScriptedError(status, message, retry_after, dict(headers or {})))
+
+    def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
+        """Send ``after`` text pieces, then close the connection without the stream's end
+        (no finish_reason / [DONE] for OpenAI, no ``message_stop`` for Anthropic)."""
+        self._push(ScriptedDrop(list(chunks), after, delay))
+
     def _next(self) -> Scripted:
         with self._queue.lock:
             return self._queue.items.popleft() if self._queue.items else self.default
@@ -331,20 +346,6 @@ class FakeOpenAIServer(_FakeServer):
         self, chunks: list[str], finish_reason: str = "stop", *, delay: float | None = None
     ) -> None:
         self._push(ScriptedText(list(chunks), finish_reason, delay))
-
-    def enqueue_error(
-        self,
-        status: int,
-        message: str,
-        retry_after: float | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self._push(ScriptedError(status, message, retry_after, dict(headers or {})))
-
-    def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
-        """Send ``after`` chunks, then close the connection with no finish_reason or [DONE]."""
-        self._push(ScriptedDrop(list(chunks), after, delay))
 
     def set_default(self, chunks: list[str], finish_reason: str = "stop") -> None:
         self.default = ScriptedText(list(chunks), finish_reason)
@@ -538,20 +539,6 @@ class FakeAnthropicServer(_FakeServer):
         self, chunks: list[str], stop_reason: str = "end_turn", *, delay: float | None = None
     ) -> None:
         self._push(ScriptedText(list(chunks), stop_reason, delay))
-
-    def enqueue_error(
-        self,
-        status: int,
-        message: str,
-        retry_after: float | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self._push(ScriptedError(status, message, retry_after, dict(headers or {})))
-
-    def enqueue_drop(self, chunks: list[str], after: int, *, delay: float | None = None) -> None:
-        """Send ``after`` text deltas, then close the connection with no ``message_stop``."""
-        self._push(ScriptedDrop(list(chunks), after, delay))
 
     def enqueue_stream_error(
         self, kind: str, message: str, *, chunks: list[str] | None = None, after: int = 0
