@@ -33,7 +33,7 @@ from tessera.sandbox.e2b.fake_commands import MARKER, FakeCommands
 from tessera.sandbox.e2b.fake_files import HOME, FakeFiles
 from tessera.sandbox.e2b.fake_pty import FakePty
 from tessera.sandbox.e2b.sdk import SdkCommands, SdkFiles, SdkPty
-from tessera.sandbox.sessions import kill_processes_with_env, processes_with_env
+from tessera.sandbox.sessions import kill_processes_with_env, processes_with_env, signal_session
 from tessera.sandbox.templates.e2b_templates import PROJECT_DIR, default_template_ids
 from tessera.sandbox.templates.registry import get_template
 
@@ -192,7 +192,7 @@ class FakeE2BSdk:
         if record is None:
             raise SandboxNotFoundException(f"Sandbox {sandbox_id} not found")
         if record.state == "paused":
-            await _signal_all(sandbox_id, signal.SIGCONT)
+            await _signal_all(record, signal.SIGCONT)
             record.state = "running"
             self.arm(record)
         return FakeSandbox(self, record)
@@ -232,7 +232,7 @@ class FakeE2BSdk:
             return False
         record.state = "paused"
         self._disarm(record)
-        await _signal_all(sandbox_id, signal.SIGSTOP)
+        await _signal_all(record, signal.SIGSTOP)
         return True
 
     def state(self, sandbox_id: str) -> State:
@@ -345,10 +345,20 @@ def _path() -> str:
     return os.pathsep.join(dict.fromkeys([*folders, *_SYSTEM_PATH]))
 
 
-async def _signal_all(sandbox_id: str, sig: signal.Signals) -> None:
-    for pid in await asyncio.to_thread(processes_with_env, MARKER, sandbox_id):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
+async def _signal_all(record: _Record, sig: signal.Signals) -> None:
+    """``sig`` to every process of the sandbox: the sessions it started, and whatever else
+    carries its marker (a process forked a moment ago has its parent's environment until it
+    execs, so the marker alone can miss it)."""
+    sessions = [*record.commands.handles, *record.pty.handles]
+
+    def send() -> None:
+        for sid in sessions:
+            signal_session(sid, sig)
+        for pid in processes_with_env(MARKER, record.sandbox_id):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+
+    await asyncio.to_thread(send)
 
 
 if TYPE_CHECKING:
