@@ -146,6 +146,10 @@ def create_app(
         lifecycle: SandboxLifecycle | None = getattr(app.state, "lifecycle", None)
         return None if lifecycle is None else await lifecycle.resolve(sandbox_id, port)
 
+    def moved_preview(sandbox_id: str) -> str | None:
+        manager: SandboxManager | None = getattr(app.state, "sandboxes", None)
+        return None if manager is None else manager.successor_url(sandbox_id)
+
     def report_preview_error(sandbox_id: str, report: Mapping[str, object]) -> None:
         manager: SandboxManager | None = getattr(app.state, "sandboxes", None)
         diagnostics: Diagnostics | None = getattr(app.state, "diagnostics", None)
@@ -169,6 +173,7 @@ def create_app(
         PreviewProxy,
         domain=settings.preview_base_domain,
         resolve=resolve_preview,
+        moved=moved_preview,
         storage=PreviewStorage(settings.data_dir / "preview-storage"),
         report=report_preview_error,
     )

@@ -40,11 +40,6 @@ def wait_for_new_page(page: Page, app: FrameLocator) -> None:
     raise AssertionError("the preview was not reloaded after the deploy")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent (2 of 4 fresh runs): the preview can stay on the react sandbox the "
-    "run started early and then replaced by the python one ('This preview is not running')",
-)
 def test_prompt_to_flask_guestbook(page: Page, server: RunningServer) -> None:
     page.goto(server.url)
     page.get_by_test_id("home-prompt").fill(PROMPT)

@@ -35,6 +35,7 @@ from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache, get_template
 
 SANDBOX = "abc123def456"
+REPLACED = "0ld5andb0x00"
 COMPRESSED_TEXT = b"hello compressed world " * 64
 
 
@@ -164,7 +165,14 @@ async def setup() -> AsyncIterator[Setup]:
             return f"http://127.0.0.1:{port}"
         return None
 
-    proxy = PreviewProxy(inner_app(), domain=f"localhost:{proxy_port}", resolve=resolve)
+    def moved(sandbox_id: str) -> str | None:
+        if sandbox_id == REPLACED:
+            return f"http://{upstream_port}-{SANDBOX}.localhost:{proxy_port}/"
+        return None
+
+    proxy = PreviewProxy(
+        inner_app(), domain=f"localhost:{proxy_port}", resolve=resolve, moved=moved
+    )
     async with (
         serve(upstream_app(state), upstream_port),
         serve(proxy, proxy_port),
@@ -251,6 +259,22 @@ async def test_unknown_sandbox_or_port_gets_the_unavailable_page(setup: Setup) -
         assert "This preview is not running" in response.text
         assert '<meta http-equiv="refresh" content="2">' in response.text
         assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_a_page_of_a_replaced_sandbox_is_redirected_to_its_successor(
+    setup: Setup,
+) -> None:
+    old = setup.host(sandbox=REPLACED)
+    response = await setup.client.get("/list?page=2", headers={"Host": old})
+    assert response.status_code == 307
+    assert response.headers["location"] == f"http://{setup.host()}/list?page=2"
+    followed = await setup.client.get(
+        "/echo", headers={"Host": f"{setup.upstream_port}-{SANDBOX}.{setup.domain}"}
+    )
+    assert followed.json()["path"] == "/echo"
+    # Only page loads move: a form post to the old sandbox is not replayed elsewhere.
+    posted = await setup.client.post("/echo", content=b"x", headers={"Host": old})
+    assert posted.status_code == 502
 
 
 async def test_refused_upstream_gets_the_unavailable_page(setup: Setup) -> None:

@@ -207,3 +207,8 @@ async def test_a_project_that_turns_python_gets_a_python_sandbox(
     assert python.sandbox_id != react.sandbox_id
     assert "<h1>Now in Python</h1>" in (await get(await preview_upstream(manager, python))).text
     assert await manager.upstream(react.sandbox_id, preview_port(react)) is None
+    # A preview still showing the replaced sandbox is sent on to the new one.
+    assert manager.successor_url(react.sandbox_id) == python.preview_url
+    assert manager.successor_url(python.sandbox_id) is None
+    await manager.stop("p1")
+    assert manager.successor_url(react.sandbox_id) is None

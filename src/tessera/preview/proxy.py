@@ -4,7 +4,9 @@ A request whose ``Host`` is ``{port}-{sandbox_id}.{domain}`` goes to the upstrea
 ``resolve(sandbox_id, port)`` names (HTTP and WebSocket, streamed both ways, the ``Host``
 kept as the browser sent it); every other request, and the lifespan, goes to the wrapped
 app. ``resolve`` decides which ports are reachable at all: an unknown sandbox or port gets
-a 502 page, never another local service.
+a 502 page, never another local service — except a page of a sandbox that was replaced
+(the project's app turned out to need another template): ``moved`` names the preview that
+replaced it, and a browser loading a page there is redirected to it.
 
 With ``storage`` or ``report``, HTML pages get the preview script (``inject.py``), served
 at ``/__tessera/preview.js`` on every preview host; ``storage`` keeps the pages'
@@ -41,6 +43,8 @@ from tessera.preview.websocket import forward_websocket
 log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], Awaitable[str | None]]
+Successor = Callable[[str], str | None]
+"""The preview URL of the sandbox that replaced a sandbox (by id), or None."""
 ErrorReporter = Callable[[str, Mapping[str, object]], Awaitable[None] | None]
 """Receives (sandbox id, one report of the page's script)."""
 
@@ -56,6 +60,7 @@ class PreviewProxy:
         *,
         domain: str,
         resolve: Resolver,
+        moved: Successor | None = None,
         storage: PreviewStorage | None = None,
         report: ErrorReporter | None = None,
     ) -> None:
@@ -63,6 +68,7 @@ class PreviewProxy:
         self.domain = domain
         self._hosts = PreviewHosts(domain)
         self._resolve = resolve
+        self._moved = moved
         self._storage = storage
         self._report = report
         self._client: httpx.AsyncClient | None = None
@@ -85,7 +91,11 @@ class PreviewProxy:
         if scope["type"] == "websocket":
             await forward_websocket(scope, receive, send, upstream=upstream)
         elif upstream is None:
-            await send_unavailable(send)
+            successor = self._successor(target.sandbox_id, scope)
+            if successor is None:
+                await send_unavailable(send)
+            else:
+                await _redirect(send, successor)
         elif self._injects and scope["path"] == SCRIPT_PATH:
             await _send(send, 200, self._script.encode(), b"text/javascript; charset=utf-8")
         elif self._storage is not None and scope["path"] == STORAGE_PATH:
@@ -101,6 +111,18 @@ class PreviewProxy:
                 upstream=upstream,
                 rewrite_html=inject_script if self._injects else None,
             )
+
+    def _successor(self, sandbox_id: str, scope: Scope) -> str | None:
+        """Where a page load of a replaced sandbox goes instead: the same path and query
+        on the preview that replaced it (page loads only: GET and HEAD)."""
+        if self._moved is None or scope["method"] not in ("GET", "HEAD"):
+            return None
+        preview = self._moved(sandbox_id)
+        if preview is None:
+            return None
+        path: str = scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        return preview.rstrip("/") + path + (f"?{query}" if query else "")
 
     async def _serve_storage(
         self, storage: PreviewStorage, sandbox_id: str, scope: Scope, receive: Receive, send: Send
@@ -189,6 +211,13 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return None
         if not message.get("more_body", False):
             return body
+
+
+async def _redirect(send: Send, location: str) -> None:
+    headers = [(b"location", location.encode()), (b"cache-control", b"no-store")]
+    headers.append((b"content-length", b"0"))
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _send(send: Send, status: int, body: bytes, content_type: bytes) -> None:

@@ -20,7 +20,7 @@ import hashlib
 import logging
 import shlex
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +60,8 @@ INSTALL_TIMEOUT_SECONDS = 300.0
 LOG_LINES = 500
 DEPLOY_LOG_LINES = 200
 ERROR_OUTPUT_LINES = 40
+REPLACED_REMEMBERED = 256
+"""Replaced sandboxes remembered for ``successor_url``."""
 
 
 @dataclass(eq=False)
@@ -119,6 +121,9 @@ class SandboxManager:
         self.dev_server_timeout = dev_server_timeout
         self._projects: dict[str, _Project] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._replaced: OrderedDict[str, str] = OrderedDict()
+        """Sandbox id → project id of sandboxes replaced by a new one (another template, a
+        rebuild): a preview still showing one is sent on (``successor_url``)."""
         self.on_output: Callable[[str, str], None] | None = None
         """Called with (project id, line) for every line any sandbox prints: the dev
         servers' output, installs, Tessera's own notes. Must not block."""
@@ -251,6 +256,20 @@ class SandboxManager:
                 return state.project_id
         return None
 
+    def successor_url(self, sandbox_id: str) -> str | None:
+        """The preview URL of the sandbox that replaced ``sandbox_id`` (for another template,
+        or rebuilt), while its project has one; None for any other sandbox."""
+        project_id = self._replaced.get(sandbox_id)
+        state = None if project_id is None else self._projects.get(project_id)
+        if state is None or state.sandbox.sandbox_id == sandbox_id:
+            return None
+        return state.sandbox.preview_url(state.port or state.template.default_port)
+
+    def _remember_replaced(self, state: _Project) -> None:
+        self._replaced[state.sandbox.sandbox_id] = state.project_id
+        while len(self._replaced) > REPLACED_REMEMBERED:
+            self._replaced.popitem(last=False)
+
     def is_paused(self, project_id: str) -> bool:
         state = self._projects.get(project_id)
         return state is not None and state.paused
@@ -365,6 +384,7 @@ class SandboxManager:
             if state.template.name == template.name and await state.sandbox.is_running():
                 return state
             del self._projects[project_id]
+            self._remember_replaced(state)
             await self._discard(state)
         await self._reclaim(project_id)
         sandbox = await self.provider.create(template.name, metadata={PROJECT_KEY: project_id})
