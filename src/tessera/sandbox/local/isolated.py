@@ -49,6 +49,7 @@ from tessera.sandbox.local.layout import (
     PATH,
     Layout,
     bwrap_options,
+    daemon_privileges,
     drop_privileges,
     inside_path,
     write_identity_files,
@@ -242,6 +243,25 @@ class IsolatedRuntime:
             on_stderr=on_stderr,
             timeout=timeout,
             explain_exit=explain,
+        )
+
+    async def start_daemon(
+        self, argv: Sequence[str], *, env: Mapping[str, str], on_output: OutputCallback | None
+    ) -> ManagedProcess:
+        """Starts a daemon of Tessera's own inside the sandbox (the E2B-compatible
+        ``tessera.envd``): in its namespaces and limits like every command, but as the
+        sandbox's root with ``DAEMON_CAPABILITIES`` only, so that it can run commands as the
+        sandbox's users and own files for them."""
+        namespace = await self._running()
+        command = [*self._prelude(), *namespace.enter("/", privileges=daemon_privileges())]
+        process = await start([*command, *argv], cwd=Path("/"), env=env)
+        return ManagedProcess(
+            process,
+            cmd=" ".join(argv),
+            on_stdout=on_output,
+            on_stderr=on_output,
+            timeout=None,
+            explain_exit=await self._explainer(),
         )
 
     async def install(

@@ -16,6 +16,9 @@
                            becomes a hard-linked copy it owns); node_modules/.vite and
                            .vite-temp are private in-memory folders
 /opt/tessera/bridge.py     the forwarder (``bridge.py``), read-only
+(Tessera's Python)         the interpreter, its packages and Tessera's code, read-only at
+                           their host paths where those are outside /usr (``python_runtime``):
+                           the E2B-compatible daemon (``tessera.envd``) runs from them
 ```
 
 Nothing else of the host is there: not Tessera's data folder (database, settings, other
@@ -25,6 +28,7 @@ sandboxes), not the home folders, not the host's /tmp.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,8 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PYTHON = "/usr/bin/python3"
 SETPRIV = "/usr/bin/setpriv"
 
+_PLACED = frozenset({"/usr", "/etc", "/proc", "/dev", "/tmp", "/var", "/home", HOME, "/opt"})
+"""Folders the layout makes anyway (not made again as parents of Tessera's Python)."""
 IDENTITY_FILES = ("passwd", "group", "hosts", "hostname", "nsswitch.conf")
 BRIDGE_SOURCE = Path(__file__).resolve().with_name("bridge.py")
 
@@ -73,6 +79,26 @@ def system_etc() -> tuple[str, ...]:
     """The host ``/etc`` entries a sandbox gets (``python3*`` for Python's site settings)."""
     pythons = sorted(p.name for p in Path("/etc").glob("python3*"))
     return (*_SYSTEM_ETC, *pythons)
+
+
+@functools.cache
+def python_runtime() -> tuple[str, ...]:
+    """The host folders Tessera's own Python runs from, outside ``/usr``: the interpreter's
+    prefix, the virtualenv and the folder Tessera's package is in (an editable install),
+    each once (none inside another)."""
+    candidates = {
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix).resolve(),
+        Path(sys.executable).resolve().parent.parent,
+        Path(__file__).resolve().parents[3],  # the folder the ``tessera`` package is in
+    }
+    roots = [
+        path
+        for path in candidates
+        if path.is_dir() and path != Path("/") and not path.is_relative_to("/usr")
+    ]
+    kept = [path for path in roots if not any(path != o and path.is_relative_to(o) for o in roots)]
+    return tuple(sorted(str(path) for path in kept))
 
 
 def writable_inside(target: str) -> tuple[str, ...]:
@@ -130,6 +156,8 @@ class Layout:
     """Share the host's network (installs; apps allowed the internet)."""
     user_namespace: bool = False
     """Build the sandbox in a user namespace (Tessera is not root)."""
+    python_runtime: bool = True
+    """Bind Tessera's own Python (``python_runtime``) for the daemon it may run inside."""
 
 
 def bwrap_options(layout: Layout) -> list[str]:
@@ -165,8 +193,24 @@ def bwrap_options(layout: Layout) -> list[str]:
             options += ["--perms", "1777", "--size", size, "--tmpfs", f"{inside}/{name}"]
     # Parents of a bound file would be made private to root: made readable first.
     options += ["--dir", "/opt", "--dir", "/opt/tessera"]
-    options += ["--ro-bind", str(BRIDGE_SOURCE), BRIDGE, "--chdir", APP_DIR]
+    options += ["--ro-bind", str(BRIDGE_SOURCE), BRIDGE]
+    if layout.python_runtime:
+        options += _readable_parents(python_runtime())
+        for folder in python_runtime():
+            options += ["--ro-bind", folder, folder]
+    options += ["--chdir", APP_DIR]
     return options
+
+
+def _readable_parents(folders: tuple[str, ...]) -> list[str]:
+    """``--dir`` for the parents of ``folders`` (bubblewrap would make them root's alone)."""
+    parents: list[str] = []
+    for folder in folders:
+        for parent in reversed(Path(folder).parents):
+            name = str(parent)
+            if name != "/" and name not in parents and name not in _PLACED:
+                parents.append(name)
+    return [option for name in parents for option in ("--dir", name)]
 
 
 def drop_privileges(user: SandboxUser) -> list[str]:
@@ -184,6 +228,19 @@ def drop_privileges(user: SandboxUser) -> list[str]:
         "--bounding-set=-all",
         "--",
     ]
+
+
+DAEMON_CAPABILITIES = ("setuid", "setgid", "setpcap", "chown", "dac_override", "fowner", "kill")
+"""What Tessera's daemon in a sandbox keeps of root's capabilities: enough to run commands
+as the sandbox's users and to manage their files; nothing that reaches past the sandbox's
+namespaces (no sys_admin, no dac_read_search, no net_admin, no mknod, no sys_ptrace)."""
+
+
+def daemon_privileges() -> list[str]:
+    """The command prefix of Tessera's daemon in a sandbox: root there, with only
+    ``DAEMON_CAPABILITIES`` (and no way to gain others)."""
+    keep = ",".join(f"+{name}" for name in DAEMON_CAPABILITIES)
+    return [SETPRIV, "--no-new-privs", "--inh-caps=-all", f"--bounding-set=-all,{keep}", "--"]
 
 
 def inside_path(relative: str) -> str:

@@ -78,9 +78,10 @@ class Namespace:
     def alive(self) -> bool:
         return self.process.exit_code is None
 
-    def enter(self, workdir: str) -> list[str]:
-        """The command prefix that runs a program inside, as the sandbox's user, in
-        ``workdir`` (a path inside the sandbox)."""
+    def enter(self, workdir: str, *, privileges: Sequence[str] | None = None) -> list[str]:
+        """The command prefix that runs a program inside, as the sandbox's user (or with
+        ``privileges``, a ``setpriv`` prefix of its own), in ``workdir`` (a path inside the
+        sandbox)."""
         namespaces = ["-m", "-u", "-i", "-n", "-p"]
         if not self.user.dedicated:  # built in a user namespace of Tessera's user
             namespaces = ["-U", "--preserve-credentials", *namespaces]
@@ -94,7 +95,7 @@ class Namespace:
             "-r",
             "-w",
             "--",
-            *drop_privileges(self.user),
+            *(drop_privileges(self.user) if privileges is None else privileges),
             _ENV,
             "-C",
             workdir,
