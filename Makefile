@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STATIC := src/tessera/static/index.html
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: run test setup system-deps python-check templates lint typecheck webtest pytest bench clean
+.PHONY: run test setup system-deps python-check templates lint typecheck webtest pytest bench clean proto
 
 run: setup
 	$(BIN)/tessera serve
@@ -69,6 +69,10 @@ pytest: $(VENV)/.installed
 
 bench: setup
 	$(BIN)/python -m bench.run_all
+
+# Regenerates envd's stubs (src/tessera/envd/proto) from its pinned .proto definitions.
+proto: $(VENV)/.installed
+	$(BIN)/python scripts/generate_envd_stubs.py
 
 clean:
 	rm -rf $(VENV) web/node_modules src/tessera/static

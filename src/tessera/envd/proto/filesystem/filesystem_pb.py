@@ -273,7 +273,7 @@ class EntryInfo(Message[_EntryInfoFields]):
             uint32 mode = 5;
             ```
         permissions:
-            Permission bits spelled out, e.g. "rwxr-xr-x".
+            The permission bits as text.
 
             ```proto
             string permissions = 6;
@@ -357,7 +357,7 @@ class ListDirRequest(Message[_ListDirRequestFields]):
             string path = 1;
             ```
         depth:
-            How many directory levels to list; the SDK sends at least 1.
+            How many directory levels to list: 1 lists only the directory's own entries.
 
             ```proto
             uint32 depth = 2;
