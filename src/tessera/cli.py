@@ -1,4 +1,5 @@
-"""Command line: ``tessera serve | doctor | templates warm | templates build``."""
+"""Command line: ``tessera serve | doctor | templates warm | templates build |
+sandbox serve-e2b``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="Tessera: describe an app, watch it being built and running.")
 templates_cli = typer.Typer(help="Sandbox templates.")
 cli.add_typer(templates_cli, name="templates")
+sandbox_cli = typer.Typer(help="Local sandboxes.")
+cli.add_typer(sandbox_cli, name="sandbox")
 
 
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
@@ -179,6 +182,42 @@ async def _build_on_e2b(
         progress.update(
             task, description=f"{label}: built ({info.template_id})", completed=1, total=1
         )
+
+
+@sandbox_cli.command("serve-e2b")
+def sandbox_serve_e2b(
+    template: Annotated[str, typer.Option(help="The sandbox's template.")] = "react",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+    port: Annotated[int, typer.Option(help="Port (E2B_DEBUG=true expects 49983).")] = 49983,
+) -> None:
+    """Serve one local sandbox the way E2B's SDK talks to a sandbox (its envd protocol)."""
+    from tessera.errors import TesseraError
+    from tessera.serve_e2b import Served, serve_e2b
+
+    console = Console()
+
+    def ready(served: Served) -> None:
+        exports = "  ".join(f"export {k}={v}" for k, v in served.sdk_environment.items())
+        console.print(
+            f"Sandbox [bold]{served.sandbox_id}[/] ({served.template}) serves E2B's protocol "
+            f"at [bold]{served.url}[/]\n"
+            f"Point E2B's SDK at it:  {exports}\n"
+            f'  python -c "from e2b import Sandbox; '
+            f"print(Sandbox.create().commands.run('uname -a').stdout)\"\n"
+            f"Reset it (files and processes):  curl -X POST {served.reset_url}\n"
+            "Ctrl+C stops it."
+        )
+
+    try:
+        asyncio.run(serve_e2b(Settings(), template=template, host=host, port=port, on_ready=ready))
+    except KeyboardInterrupt:
+        pass
+    except TesseraError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        console.print(f"[red]Cannot serve on {host}:{port}: {exc.strerror or exc}[/]")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

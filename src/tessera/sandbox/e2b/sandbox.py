@@ -20,7 +20,7 @@ from tessera.sandbox.e2b.commands import E2BCommands
 from tessera.sandbox.e2b.errors import translated
 from tessera.sandbox.e2b.files import E2BFiles
 from tessera.sandbox.e2b.paths import PROJECT_DIR, sandbox_path
-from tessera.sandbox.e2b.sdk import E2BSdk, SdkSandbox
+from tessera.sandbox.e2b.sdk import E2BSdk, PortExposingSdk, SdkSandbox
 from tessera.sandbox.e2b.terminal import E2BTerminal
 
 INSTALL_TIMEOUT_SECONDS = 300.0
@@ -87,7 +87,10 @@ class E2BSandbox:
         return f"{self.upstream_url(port)}/"
 
     async def allocate_port(self, preferred: int) -> int:
-        """A sandbox has its own network: any port is free."""
+        """A sandbox has its own network: any port is free (made reachable first where the
+        SDK needs it, ``PortExposingSdk``)."""
+        if isinstance(self._sdk, PortExposingSdk):
+            return await self._sdk.expose_port(self.sandbox_id, preferred)
         return preferred
 
     # --- lifecycle -----------------------------------------------------------------------

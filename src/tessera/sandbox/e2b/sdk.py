@@ -9,7 +9,7 @@ stand-in with the same semantics that runs on this machine, for tests.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from e2b import AsyncSandbox, PtySize, SandboxQuery
 from e2b.sandbox.filesystem.filesystem import WriteEntry
@@ -190,6 +190,14 @@ class E2BSdk(Protocol):
 
     def url(self, host: str) -> str:
         """The URL (no trailing slash) at which a host from ``get_host`` is reached."""
+
+
+@runtime_checkable
+class PortExposingSdk(Protocol):
+    """An ``E2BSdk`` whose sandboxes' ports must be made reachable before use (local
+    sandboxes with a network of their own); E2B's cloud serves every port as it is."""
+
+    async def expose_port(self, sandbox_id: str, port: int) -> int: ...
 
 
 class CloudSdk:
