@@ -28,6 +28,10 @@ E2B_LINKS_LEAD_ANYWHERE = (
     "an E2B sandbox is a whole virtual machine: a link in the project may lead anywhere in "
     "it, and nothing of this machine is reachable"
 )
+ENVD_LINKS_STAY_INSIDE = (
+    "through E2B's protocol a path is the sandbox's own: a link leads anywhere in the "
+    "sandbox's view (its generated /etc, its /tmp), and nothing of this machine is there"
+)
 E2B_PIDS_ARE_REMOTE = "process ids are those of E2B's virtual machine, not visible from here"
 _REMOTE_PROCESS_TESTS = (
     "test_timeout_ends_the_whole_command",
@@ -50,6 +54,7 @@ def no_leftover_processes(tmp_path: Path) -> Iterator[None]:
         "local",
         "local-unisolated",
         "e2b-fake",
+        "e2b-sdk-local",
         pytest.param(
             "e2b",
             marks=pytest.mark.skipif(
@@ -96,6 +101,30 @@ async def kit(
             skips={"test_symlinks_pointing_outside_are_not_followed": E2B_LINKS_LEAD_ANYWHERE},
         )
         await cloud.aclose()
+    elif request.param == "e2b-sdk-local":
+        # Tessera's E2B code path over E2B's own SDK, against local isolated sandboxes that
+        # serve E2B's protocol (tessera.envd): the SDK and the daemon under the contract.
+        from tessera.sandbox.e2b import E2BSandboxProvider
+        from tessera.sandbox.e2b.local_sdk import LocalEnvdSdk
+
+        parent = unique_cgroup_parent()
+        local = LocalSandboxProvider(
+            tmp_path / "sandboxes",
+            template_cache,
+            preview_domain=PREVIEW_DOMAIN,
+            isolation=Isolation(cgroup_parent=parent),
+        )
+        envd_sdk = LocalEnvdSdk(local)
+        yield ProviderKit(
+            name="e2b-sdk-local",
+            make=lambda: E2BSandboxProvider("local", sdk=envd_sdk),
+            alive=alive_under(parent),
+            skips={"test_symlinks_pointing_outside_are_not_followed": ENVD_LINKS_STAY_INSIDE},
+        )
+        await envd_sdk.aclose()
+        await local.aclose()
+        assert processes_under(parent) == [], "a sandbox process outlived the test"
+        assert remove_cgroup_parent(parent) == [], "a sandbox's control group was left"
     elif request.param == "e2b":
         from tessera.sandbox.e2b import E2BSandboxProvider
 
