@@ -21,6 +21,7 @@ BENCHES = (
     "history_diff",
     "export",
     "workspace_load",
+    "envd_roundtrip",
 )
 
 

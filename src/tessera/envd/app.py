@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from connectrpc.code import Code
+from connectrpc.codec import Codec, proto_binary_codec, proto_json_codec
+from connectrpc.errors import ConnectError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,8 +46,9 @@ class EnvdApp:
         self.config = config
         self.processes = ProcessService(config)
         self.filesystem = FilesystemService(config)
-        self._process_app = ProcessASGIApplication(self.processes)
-        self._filesystem_app = FilesystemASGIApplication(self.filesystem)
+        codecs = checked_codecs()
+        self._process_app = ProcessASGIApplication(self.processes, codecs=codecs)
+        self._filesystem_app = FilesystemASGIApplication(self.filesystem, codecs=codecs)
         self._http = Starlette(
             routes=[Route("/health", _health, methods=["GET"]), *files_http.routes(config)],
             lifespan=self._lifespan,
@@ -54,10 +59,10 @@ class EnvdApp:
         if scope["type"] == "http":
             path: str = scope["path"]
             if path.startswith(PROCESS_PREFIX):
-                await self._process_app(scope, receive, send)  # type: ignore[arg-type]
+                await self._process_app(scope, receive, send)
                 return
             if path.startswith(FILESYSTEM_PREFIX):
-                await self._filesystem_app(scope, receive, send)  # type: ignore[arg-type]
+                await self._filesystem_app(scope, receive, send)
                 return
         await self._http(scope, receive, send)
 
@@ -72,6 +77,35 @@ class EnvdApp:
         finally:
             await self.processes.aclose()
             await self.filesystem.aclose()
+
+
+class _CheckedCodec:
+    """A codec whose undecodable input is the client's error (``invalid_argument``), not a
+    server failure: Connect's defaults let a parse error escape as ``unknown`` and make the
+    server drop the connection."""
+
+    def __init__(self, codec: Codec[Any, Any]) -> None:
+        self._codec = codec
+
+    def name(self) -> str:
+        return self._codec.name()
+
+    def encode(self, message: Any) -> bytes:
+        return self._codec.encode(message)
+
+    def decode(self, data: bytes | bytearray, message_class: type[Any]) -> Any:
+        try:
+            return self._codec.decode(data, message_class)
+        except ConnectError:
+            raise
+        except Exception as exc:
+            raise ConnectError(
+                Code.INVALID_ARGUMENT, f"the request could not be decoded: {exc}"
+            ) from None
+
+
+def checked_codecs() -> list[Codec[Any, Any]]:
+    return [_CheckedCodec(codec) for codec in (proto_binary_codec(), proto_json_codec())]
 
 
 def create_envd_app(config: EnvdConfig) -> EnvdApp:
