@@ -288,6 +288,11 @@ def test_failed_uploads_leave_no_file(client: httpx.Client, home: Path) -> None:
         content=b"plain",
         headers={"Content-Type": "application/octet-stream", "Content-Encoding": "gzip"},
     )
+    brotli = client.post(
+        "/files?path=fail/br.txt",
+        content=b"whatever",
+        headers={"Content-Type": "application/octet-stream", "Content-Encoding": "br"},
+    )
     unfinished = client.post(
         "/files",
         content=b'--b\r\nContent-Disposition: form-data; name="file"; filename="fail/part.txt"'
@@ -295,8 +300,8 @@ def test_failed_uploads_leave_no_file(client: httpx.Client, home: Path) -> None:
         headers={"Content-Type": "multipart/form-data; boundary=b"},
     )
 
-    assert [r.status_code for r in (bad, not_gzip, unfinished)] == [400, 400, 400]
-    for name in ("gz.txt", "not-gz.txt", "part.txt"):
+    assert [r.status_code for r in (bad, not_gzip, brotli, unfinished)] == [400] * 4
+    for name in ("gz.txt", "not-gz.txt", "br.txt", "part.txt"):
         assert not (home / "fail" / name).exists()
 
 

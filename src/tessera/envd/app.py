@@ -69,6 +69,7 @@ class EnvdApp:
     async def reset(self) -> None:
         """Ends every process and watcher the daemon started."""
         await self.processes.reset()
+        await self.filesystem.aclose()
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:

@@ -94,6 +94,8 @@ def error_response(status: int, message: str) -> JSONResponse:
 
 
 class FilesEndpoint:
+    """``/files`` of one sandbox: every failure becomes an error body, never a traceback."""
+
     def __init__(self, config: EnvdConfig, *, staging_dir: str | None = None) -> None:
         self.config = config
         self.staging_dir = staging_dir
@@ -145,8 +147,11 @@ class FilesEndpoint:
         validate_metadata(metadata)
         path = request.query_params.get("path")
         body: AsyncIterator[bytes] = request.stream()
-        if request.headers.get("content-encoding", "").strip().lower() == "gzip":
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding == "gzip":
             body = gunzip(body)
+        elif encoding not in ("", "identity"):
+            raise HTTPProblem(400, f"unsupported Content-Encoding {encoding!r} (gzip is)")
         content_type, options = parse_options_header(request.headers.get("content-type"))
         uploader = Uploader(user, metadata, staging_dir=self.staging_dir)
         if content_type == b"multipart/form-data":
