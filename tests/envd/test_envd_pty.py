@@ -4,6 +4,7 @@ through the real E2B SDK (``sandbox.pty``) against a real envd server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -163,12 +164,24 @@ async def test_ctrl_c_interrupts_the_foreground_command(sandbox: AsyncSandbox) -
     screen = Screen()
     terminal = await sandbox.pty.create(PtySize(80, 24), on_data=screen)
     await sandbox.pty.send_stdin(terminal.pid, b"sleep 30\n")
-    children = Path(f"/proc/{terminal.pid}/task/{terminal.pid}/children")
-    assert await async_wait_until(lambda: children.read_text().strip() != "")
+    assert await async_wait_until(lambda: sleeping_in_foreground(terminal.pid))
     await sandbox.pty.send_stdin(terminal.pid, b"\x03")
     await sandbox.pty.send_stdin(terminal.pid, b"echo after-$((1+1))\n")
     assert await screen.shows("after-2", within=3)
     await sandbox.pty.kill(terminal.pid)
+
+
+def sleeping_in_foreground(shell: int) -> bool:
+    """Whether the shell's child runs ``sleep`` as the terminal's foreground group (so
+    ``^C`` now is the sleep's ``SIGINT``, not the shell's)."""
+    children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+    for child in children:
+        with contextlib.suppress(FileNotFoundError):
+            stat = proc_stat(int(child))
+            comm = Path(f"/proc/{child}/comm").read_text().strip()
+            if comm == "sleep" and stat[5] == stat[2]:  # tpgid == pgrp
+                return True
+    return False
 
 
 async def test_kill_a_pty(sandbox: AsyncSandbox) -> None:
