@@ -123,8 +123,8 @@ async def serve_e2b(
     served = ServedSandbox(provider, template)
     endpoint = EnvdEndpoint(lambda: served.upstream, on_reset=served.reset)
     try:
+        bound = await endpoint.start(host, port)  # a port in use fails before any sandbox
         await served.start()
-        bound = await endpoint.start(host, port)
         if on_ready is not None:
             on_ready(Served(served.sandbox.sandbox_id, template, f"http://{host}:{bound}"))
         await (stop or asyncio.Event()).wait()

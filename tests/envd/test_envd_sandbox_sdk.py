@@ -29,7 +29,7 @@ from e2b import (
 )
 from e2b.sandbox.filesystem.filesystem import WriteEntry
 
-from tessera.sandbox.local.layout import python_runtime
+from tessera.sandbox.local.python_runtime import python_runtime
 from tests.conftest import shared_test_cache
 from tests.envd.sandbox_sdk_support import (
     SANDBOX_HOME,
@@ -294,15 +294,12 @@ async def test_secrets_of_this_machine_are_not_there(sandbox: AsyncSandbox, user
 async def test_this_machines_folders_are_not_visible(
     sandbox: AsyncSandbox, served_sandbox: ServedSandboxThread
 ) -> None:
-    # Tessera's own Python is bound read-only where it is (the daemon runs from it):
-    # nothing else of this machine's home folders is there.
-    runtime = [Path(folder) for folder in python_runtime()]
-    home_entries = [
-        entry
-        for entry in Path.home().iterdir()
-        if not any(folder.is_relative_to(entry) for folder in runtime)
-    ]
+    # Tessera's own Python is bound read-only under /opt/tessera (the daemon runs from
+    # it): none of this machine's folders is there under its own name.
+    runtime = [Path(host) for host, _ in python_runtime().binds]
+    home_entries = list(Path.home().iterdir())
     hidden = [served_sandbox.root, served_sandbox.folder, shared_test_cache(), *home_entries]
+    hidden += runtime
     for path in hidden:
         assert not await sandbox.files.exists(str(path), user="root"), path
     home = await sandbox.files.list("/home")

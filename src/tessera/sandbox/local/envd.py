@@ -10,13 +10,13 @@ the host reachable.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 from tessera.envd import ENVD_PORT
 from tessera.errors import SandboxError
 from tessera.sandbox.local.isolated import IsolatedRuntime
 from tessera.sandbox.local.layout import HOME, PATH
+from tessera.sandbox.local.python_runtime import python_runtime
 from tessera.sandbox.local.sandbox import LocalSandbox
 from tessera.sandbox.process import ManagedProcess
 from tessera.sandbox.readiness import wait_until_answering
@@ -41,7 +41,7 @@ def envd_command(runtime: IsolatedRuntime, envs: dict[str, str] | None = None) -
     """The daemon's command line: Tessera's Python, the sandbox's two users."""
     owner = runtime.file_owner()
     uid, gid = owner if owner is not None else (0, 0)
-    argv = [sys.executable, "-m", "tessera.envd", "--host", "127.0.0.1"]
+    argv = [*python_runtime().boot_argv("tessera.envd.__main__"), "--host", "127.0.0.1"]
     argv += ["--port", str(ENVD_PORT), "--path", PATH]
     argv += ["--user", f"user:{uid}:{gid}:{HOME}", "--user", f"root:0:0:{ROOT_HOME}"]
     for name, value in (envs or {}).items():
@@ -64,7 +64,13 @@ async def start_envd(
             "E2B-compatible sandboxes need Tessera's isolated sandboxes (bubblewrap); "
             "they cannot be served with TESSERA_SANDBOX_ISOLATION=none."
         )
-    env = {"PATH": PATH, "HOME": ROOT_HOME, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": PATH,
+        "HOME": ROOT_HOME,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **python_runtime().env(),
+    }
     process = await runtime.start_daemon(envd_command(runtime, envs), env=env, on_output=None)
     try:
         port = await sandbox.allocate_port(ENVD_PORT)

@@ -102,7 +102,7 @@ class EnvdEndpoint:
     ) -> None:
         try:
             up_reader, up_writer = await _open(self._upstream())
-        except OSError:
+        except (OSError, TesseraError):
             writer.write(_UNAVAILABLE)
             await writer.drain()
             return

@@ -16,9 +16,10 @@
                            becomes a hard-linked copy it owns); node_modules/.vite and
                            .vite-temp are private in-memory folders
 /opt/tessera/bridge.py     the forwarder (``bridge.py``), read-only
-(Tessera's Python)         the interpreter, its packages and Tessera's code, read-only at
-                           their host paths where those are outside /usr (``python_runtime``):
-                           the E2B-compatible daemon (``tessera.envd``) runs from them
+/opt/tessera/python, site-packages, src
+                           Tessera's own interpreter, packages and code, read-only
+                           (``python_runtime``; those under /usr are there already): the
+                           E2B-compatible daemon (``tessera.envd``) runs from them
 ```
 
 Nothing else of the host is there: not Tessera's data folder (database, settings, other
@@ -28,11 +29,11 @@ sandboxes), not the home folders, not the host's /tmp.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tessera.sandbox.local.python_runtime import python_runtime
 from tessera.sandbox.local.users import SandboxUser
 
 HOME = "/home/user"
@@ -43,8 +44,6 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PYTHON = "/usr/bin/python3"
 SETPRIV = "/usr/bin/setpriv"
 
-_PLACED = frozenset({"/usr", "/etc", "/proc", "/dev", "/tmp", "/var", "/home", HOME, "/opt"})
-"""Folders the layout makes anyway (not made again as parents of Tessera's Python)."""
 IDENTITY_FILES = ("passwd", "group", "hosts", "hostname", "nsswitch.conf")
 BRIDGE_SOURCE = Path(__file__).resolve().with_name("bridge.py")
 
@@ -79,26 +78,6 @@ def system_etc() -> tuple[str, ...]:
     """The host ``/etc`` entries a sandbox gets (``python3*`` for Python's site settings)."""
     pythons = sorted(p.name for p in Path("/etc").glob("python3*"))
     return (*_SYSTEM_ETC, *pythons)
-
-
-@functools.cache
-def python_runtime() -> tuple[str, ...]:
-    """The host folders Tessera's own Python runs from, outside ``/usr``: the interpreter's
-    prefix, the virtualenv and the folder Tessera's package is in (an editable install),
-    each once (none inside another)."""
-    candidates = {
-        Path(sys.base_prefix).resolve(),
-        Path(sys.prefix).resolve(),
-        Path(sys.executable).resolve().parent.parent,
-        Path(__file__).resolve().parents[3],  # the folder the ``tessera`` package is in
-    }
-    roots = [
-        path
-        for path in candidates
-        if path.is_dir() and path != Path("/") and not path.is_relative_to("/usr")
-    ]
-    kept = [path for path in roots if not any(path != o and path.is_relative_to(o) for o in roots)]
-    return tuple(sorted(str(path) for path in kept))
 
 
 def writable_inside(target: str) -> tuple[str, ...]:
@@ -185,6 +164,7 @@ def bwrap_options(layout: Layout) -> list[str]:
     for folder in ("/dev/shm", "/tmp", HOME):
         options += ["--perms", "1777", "--size", size, "--tmpfs", folder]
     options += ["--dir", "/var", "--symlink", "../tmp", "/var/tmp"]
+    options += ["--perms", "0700", "--dir", "/root"]  # root's home (E2B's `user="root"`)
     options += ["--bind", str(layout.folder), APP_DIR]
     for target, cached in layout.shared.items():
         inside = f"{APP_DIR}/{target}"
@@ -195,22 +175,10 @@ def bwrap_options(layout: Layout) -> list[str]:
     options += ["--dir", "/opt", "--dir", "/opt/tessera"]
     options += ["--ro-bind", str(BRIDGE_SOURCE), BRIDGE]
     if layout.python_runtime:
-        options += _readable_parents(python_runtime())
-        for folder in python_runtime():
-            options += ["--ro-bind", folder, folder]
+        for host, inside in python_runtime().binds:
+            options += ["--dir", inside, "--ro-bind", host, inside]
     options += ["--chdir", APP_DIR]
     return options
-
-
-def _readable_parents(folders: tuple[str, ...]) -> list[str]:
-    """``--dir`` for the parents of ``folders`` (bubblewrap would make them root's alone)."""
-    parents: list[str] = []
-    for folder in folders:
-        for parent in reversed(Path(folder).parents):
-            name = str(parent)
-            if name != "/" and name not in parents and name not in _PLACED:
-                parents.append(name)
-    return [option for name in parents for option in ("--dir", name)]
 
 
 def drop_privileges(user: SandboxUser) -> list[str]:
