@@ -22,6 +22,7 @@ ownership, ``WRITE``) and nothing of the staging.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -36,6 +37,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import Message
 
 from tessera.envd.entries import (
     FILE_MODE,
@@ -58,6 +60,8 @@ CHUNK = 1024 * 1024
 GZIP_LEVEL = 1
 """Compression of gzip downloads: the sandbox is local, so speed over size."""
 METADATA_HEADER_PREFIX = "x-metadata-"
+DRAIN_LIMIT = 64 * 1024 * 1024
+"""Bytes of a refused upload read (and dropped) so that its client gets the answer."""
 
 _STATUSES = {
     Problem.NOT_FOUND: 404,
@@ -101,6 +105,13 @@ class FilesEndpoint:
         self.staging_dir = staging_dir
 
     async def handle(self, request: Request) -> Response:
+        body = BodyTracker(request)
+        response = await self._answer(Request(request.scope, body.receive))
+        if request.method == "POST" and response.status_code >= 400 and not body.ended:
+            await body.drain()
+        return response
+
+    async def _answer(self, request: Request) -> Response:
         try:
             if request.method == "POST":
                 return await self.upload(request)
@@ -164,6 +175,29 @@ class FilesEndpoint:
                 raise HTTPProblem(400, "the path of the file is required (?path=)")
             await uploader.single(body, path)
         return JSONResponse(uploader.written)
+
+
+class BodyTracker:
+    """Knows whether a request's body was read to its end; ``drain`` reads what is left of
+    a refused upload (up to ``limit`` bytes), so that the client, still sending, gets the
+    answer rather than a connection reset."""
+
+    def __init__(self, request: Request) -> None:
+        self._receive = request.receive
+        self.ended = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.ended = True
+        return message
+
+    async def drain(self, limit: int = DRAIN_LIMIT) -> None:
+        received = 0
+        with contextlib.suppress(ClientDisconnect, OSError):
+            while not self.ended and received <= limit:
+                message = await self.receive()
+                received += len(message.get("body", b""))
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
