@@ -208,10 +208,15 @@ async def test_filling_the_disk_is_stopped_at_the_limit(
     free_before = await asyncio.to_thread(_free_bytes, sandbox.folder)
     async with watched(tessera, "fill the disk"):
         big = await sh(sandbox, "head -c 100M /dev/zero > one-big-file")
-        assert big.exit_code in (-25, 153)  # SIGXFSZ: no single file past the limit
-        assert "wrote a file larger than 64 MiB" in big.stderr
+        # SIGXFSZ: no single file past the limit — unless the disk watch, seeing the file
+        # reach the limit on a slow machine, stopped the command first (SIGKILL).
+        if big.exit_code == -9:
+            assert "its files took more than 64 MiB of disk" in big.stderr
+        else:
+            assert big.exit_code in (-25, 153)
+            assert "wrote a file larger than 64 MiB" in big.stderr
         size = await asyncio.to_thread(lambda: (sandbox.folder / "one-big-file").stat().st_size)
-        assert size == LIMITS.disk_bytes
+        assert size <= LIMITS.disk_bytes
         await sh(sandbox, "rm one-big-file")
         with pytest.raises(CommandFailed) as caught:
             await sandbox.commands.run(
