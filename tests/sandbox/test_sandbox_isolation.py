@@ -108,6 +108,7 @@ async def test_the_view_of_the_machine_is_minimal(sandbox: LocalSandbox, tmp_pat
         "usr",
         "var",
     ]
+    assert (await run(sandbox, "stat -c %U /home/user")).strip() == "user"  # as on E2B
     # Tessera's own Python (for its daemon in the sandbox) is there read-only, under /opt.
     opt = await run(sandbox, "ls /opt/tessera; touch /opt/tessera/src/x 2>&1 || echo refused")
     assert "refused" in opt and "src" in opt.split()

@@ -310,6 +310,9 @@ class LocalEnvdSdk:
             self._disarm(one)
             await self._close_relay(one)
         await self.provider.aclose()  # ends each sandbox's processes, frozen ones too
+        for one in served:
+            if one.server is not None:
+                await one.server.stop()  # already ended: reaped only
         await self._settle_expiries()
 
     async def aclose(self) -> None:
@@ -352,10 +355,10 @@ class LocalEnvdSdk:
                 await asyncio.to_thread(cgroup.thaw)
             served.frozen = False
         if not served.daemon_alive:
-            if served.server is None and _cgroup_of(served.local) is None:
+            if served.server is None:
                 await self._end_leftovers(served.local)
-            elif served.server is not None:
-                await served.server.stop()  # reap what is left of it
+            else:
+                await served.server.stop()  # reap what is left of the one that died
             served.server = None
             served.server = await start_envd(served.local, envs=served.envs)
         served.paused = False
@@ -472,17 +475,11 @@ def _freeze(cgroup: SandboxCgroup) -> bool:
             return False
         control, value = folder / "freezer.state", "FROZEN"
         state = control
-
-        def frozen() -> bool:
-            return state.read_text().strip() == "FROZEN"
-
+        frozen = lambda: state.read_text().strip() == "FROZEN"  # noqa: E731
     elif isinstance(cgroup, V2Cgroup):
         control, value = cgroup.folder / "cgroup.freeze", "1"
         events = cgroup.folder / "cgroup.events"
-
-        def frozen() -> bool:
-            return "frozen 1" in events.read_text().splitlines()
-
+        frozen = lambda: "frozen 1" in events.read_text().splitlines()  # noqa: E731
     else:
         return False
     try:

@@ -1,4 +1,5 @@
-"""One E2B sandbox: a virtual machine in E2B's cloud, reached through E2B's SDK.
+"""One E2B sandbox: a virtual machine in E2B's cloud (or a local sandbox serving E2B's
+protocol, ``local_sdk``), reached through E2B's SDK.
 
 Lifetime: E2B kills a sandbox when its timeout passes. Every use of ``files`` or
 ``commands`` counts as activity and pushes the timeout back to ``lifetime`` seconds (at
@@ -20,7 +21,13 @@ from tessera.sandbox.e2b.commands import E2BCommands
 from tessera.sandbox.e2b.errors import translated
 from tessera.sandbox.e2b.files import E2BFiles
 from tessera.sandbox.e2b.paths import PROJECT_DIR, sandbox_path
-from tessera.sandbox.e2b.sdk import E2BSdk, PortExposingSdk, SdkSandbox
+from tessera.sandbox.e2b.sdk import (
+    E2BSdk,
+    InstallingSdk,
+    PortExposingSdk,
+    PreviewingSdk,
+    SdkSandbox,
+)
 from tessera.sandbox.e2b.terminal import E2BTerminal
 
 INSTALL_TIMEOUT_SECONDS = 300.0
@@ -74,7 +81,8 @@ class E2BSandbox:
 
     # --- addresses -----------------------------------------------------------------------
     def get_host(self, port: int) -> str:
-        """``{port}-{sandbox_id}.{domain}``, served by E2B over HTTPS."""
+        """``{port}-{sandbox_id}.{domain}``: served by E2B over HTTPS, or by Tessera's
+        preview proxy for local sandboxes."""
         if self._live is not None:
             return self._live.get_host(port)
         return f"{port}-{self.sandbox_id}.{self._domain}"
@@ -83,13 +91,18 @@ class E2BSandbox:
         return self._sdk.url(self.get_host(port))
 
     def preview_url(self, port: int) -> str:
-        """E2B serves previews itself (not through Tessera's preview proxy)."""
+        """The URL the browser opens, as the SDK says (``PreviewingSdk``: E2B's cloud serves
+        previews itself, local sandboxes go through Tessera's preview proxy); else the URL
+        Tessera reaches the port at."""
+        if isinstance(self._sdk, PreviewingSdk):
+            return self._sdk.preview_url(self.get_host(port))
         return f"{self.upstream_url(port)}/"
 
     async def allocate_port(self, preferred: int) -> int:
         """A sandbox has its own network: any port is free (made reachable first where the
-        SDK needs it, ``PortExposingSdk``)."""
+        SDK needs it, ``PortExposingSdk``, the sandbox resumed for that)."""
         if isinstance(self._sdk, PortExposingSdk):
+            await self._connected()
             return await self._sdk.expose_port(self.sandbox_id, preferred)
         return preferred
 
@@ -162,7 +175,13 @@ class E2BSandbox:
         on_output: OutputCallback | None = None,
         timeout: float = INSTALL_TIMEOUT_SECONDS,  # noqa: ASYNC109 (E2B's signature)
     ) -> CommandResult:
-        """Installs dependencies with ``cmd`` (an E2B sandbox has internet access)."""
+        """Installs dependencies with ``cmd`` (an E2B sandbox has internet access; an SDK
+        whose sandboxes have none runs it its own way, ``InstallingSdk``)."""
+        if isinstance(self._sdk, InstallingSdk):
+            await self._use()
+            return await self._sdk.install(
+                self.sandbox_id, cmd, on_output=on_output, timeout=timeout
+            )
         result = await self.commands.run(
             cmd, on_stdout=on_output, on_stderr=on_output, timeout=timeout
         )

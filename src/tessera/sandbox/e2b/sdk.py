@@ -3,7 +3,12 @@
 ``E2BSdk`` creates, connects to, lists and kills sandboxes; what it returns follows the
 SDK's ``AsyncSandbox`` (``files``, ``commands``, ``pty``, ``get_host``, ``set_timeout``, ``pause``,
 ``kill``). ``CloudSdk`` is the real thing (``e2b.AsyncSandbox``); ``fake.FakeE2BSdk`` is a
-stand-in with the same semantics that runs on this machine, for tests.
+stand-in with the same semantics that runs on this machine, for tests;
+``local_sdk.LocalEnvdSdk`` runs E2B's SDK against local sandboxes.
+
+Where sandboxes differ from E2B's cloud, an SDK says so through optional protocols:
+``PreviewingSdk`` (the URL a browser opens), ``PortExposingSdk`` (ports made reachable
+first), ``InstallingSdk`` (installs that need the package registries run another way).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any, Literal, Protocol, overload, runtime_checkable
 
 from e2b import AsyncSandbox, PtySize, SandboxQuery
 from e2b.sandbox.filesystem.filesystem import WriteEntry
+
+from tessera.sandbox.base import CommandResult, OutputCallback
 
 ChunkHandler = Callable[[str], Awaitable[None]]
 """Receives output as it comes: decoded chunks, not lines."""
@@ -193,6 +200,34 @@ class E2BSdk(Protocol):
 
 
 @runtime_checkable
+class PreviewingSdk(Protocol):
+    """An ``E2BSdk`` that says which URL a browser opens for a host of ``get_host``. E2B's
+    cloud serves every port itself over HTTPS; local sandboxes are served by Tessera's
+    preview proxy. Without it, the browser opens ``url(host)``."""
+
+    def preview_url(self, host: str) -> str:
+        """The browser's URL of ``host`` (with a trailing slash)."""
+
+
+@runtime_checkable
+class InstallingSdk(Protocol):
+    """An ``E2BSdk`` whose sandboxes cannot reach the package registries from inside (local
+    sandboxes have no network): it runs dependency installs itself. E2B's sandboxes have
+    internet access and install with a plain command."""
+
+    async def install(
+        self,
+        sandbox_id: str,
+        cmd: str,
+        *,
+        on_output: OutputCallback | None,
+        timeout: float | None,  # noqa: ASYNC109 (E2B's signature)
+    ) -> CommandResult:
+        """Runs ``cmd`` in the project folder; raises ``CommandFailed`` or
+        ``CommandTimeout`` as ``commands.run`` does."""
+
+
+@runtime_checkable
 class PortExposingSdk(Protocol):
     """An ``E2BSdk`` whose sandboxes' ports must be made reachable before use (local
     sandboxes with a network of their own); E2B's cloud serves every port as it is."""
@@ -248,3 +283,7 @@ class CloudSdk:
 
     def url(self, host: str) -> str:
         return f"https://{host}"
+
+    def preview_url(self, host: str) -> str:
+        """E2B serves every port of a sandbox itself, over HTTPS."""
+        return f"https://{host}/"

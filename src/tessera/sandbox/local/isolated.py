@@ -418,6 +418,9 @@ class IsolatedRuntime:
             control.close()
             raise
         namespace = Namespace(handle, init_pid=init_pid, control=control, user=self._backend.user)
+        user = self._backend.user
+        if user.dedicated:  # the home folder is the user's own, as on E2B's images
+            await self._copy([*namespace.admin(), "chown", f"{user.uid}:{user.gid}", HOME])
         for port in sorted(self._ports):
             await self._listen(namespace, port)
         self._watch = LimitWatch(
