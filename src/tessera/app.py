@@ -33,12 +33,9 @@ from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
 from tessera.publish import Publisher
 from tessera.sandbox.base import SandboxProvider
-from tessera.sandbox.factory import check_sandbox_settings, create_e2b_provider
+from tessera.sandbox.factory import check_sandbox_settings, create_sandbox_provider
 from tessera.sandbox.lifecycle import SandboxLifecycle
-from tessera.sandbox.local import LocalSandboxProvider
-from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.manager import SandboxManager
-from tessera.sandbox.templates import TemplateCache
 from tessera.store import Store
 from tessera.thumbnails import Thumbnailer
 
@@ -61,18 +58,9 @@ def create_app(
         store = await Store.open(settings.database)
         preferences = Preferences(store, settings)
         llm = ProviderPool(settings, preferences, fixed=provider)
-        sandboxes_backend: SandboxProvider
-        if sandbox_provider is not None:
-            sandboxes_backend = sandbox_provider
-        elif settings.sandbox == "e2b":
-            sandboxes_backend = create_e2b_provider(settings)
-        else:
-            sandboxes_backend = LocalSandboxProvider(
-                settings.sandboxes_dir,
-                TemplateCache(settings.templates_cache_dir),
-                preview_domain=settings.preview_base_domain,
-                isolation=Isolation.from_settings(settings),
-            )
+        sandboxes_backend: SandboxProvider = (
+            sandbox_provider if sandbox_provider is not None else create_sandbox_provider(settings)
+        )
         sandboxes = SandboxManager(
             sandboxes_backend, dev_server_timeout=settings.dev_server_timeout
         )

@@ -208,8 +208,13 @@ def sandbox_serve_e2b(
             "Ctrl+C stops it."
         )
 
+    def say(line: str) -> None:
+        console.print(line)
+
     try:
-        asyncio.run(serve_e2b(Settings(), template=template, host=host, port=port, on_ready=ready))
+        asyncio.run(
+            serve_e2b(Settings(), template=template, host=host, port=port, on_ready=ready, say=say)
+        )
     except KeyboardInterrupt:
         pass
     except TesseraError as exc:

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMProviderName = Literal["offline", "openai", "anthropic"]
-SandboxProviderName = Literal["local", "e2b"]
+SandboxProviderName = Literal["local", "e2b", "local-e2b"]
 SandboxIsolation = Literal["bubblewrap", "none"]
 
 
@@ -83,7 +83,12 @@ class Settings(BaseSettings):
         "seconds, 0 streams without pauses.",
     )
 
-    sandbox: SandboxProviderName = "local"
+    sandbox: SandboxProviderName = Field(
+        default="local",
+        description="Where apps run: local (sandboxes on this machine), e2b (E2B's cloud; "
+        "needs E2B_API_KEY) or local-e2b (local isolated sandboxes driven through E2B's "
+        "SDK and protocol: the e2b provider's code path without a cloud).",
+    )
     e2b_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("E2B_API_KEY", "TESSERA_E2B_API_KEY")
     )

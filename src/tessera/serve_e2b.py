@@ -2,7 +2,9 @@
 
 The sandbox is an isolated local one (bubblewrap) from a Tessera template; its envd daemon
 (``tessera.envd``) is reached at ``host:port`` (``localhost:49983``, where the SDK looks with
-``E2B_DEBUG=true``). ``POST /tessera/reset`` there replaces it with a fresh one.
+``E2B_DEBUG=true``). ``POST /tessera/reset`` there replaces it with a fresh one. The ports
+its servers listen on are published at the same port of ``host`` (the SDK's
+``get_host(port)`` in debug mode is ``localhost:{port}``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tessera.sandbox.local import LocalSandbox, LocalSandboxProvider
 from tessera.sandbox.local.envd import EnvdServer, start_envd
 from tessera.sandbox.local.envd_endpoint import RESET_PATH, EnvdEndpoint
 from tessera.sandbox.local.isolation import Isolation
+from tessera.sandbox.local.ports import PortPublisher
 from tessera.sandbox.templates import TemplateCache
 
 DEFAULT_HOST = "localhost"
@@ -113,22 +116,31 @@ async def serve_e2b(
     host: str = DEFAULT_HOST,
     port: int = ENVD_PORT,
     on_ready: Callable[[Served], None] | None = None,
+    say: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Serves one sandbox until ``stop`` is set (or the task is cancelled)."""
+    """Serves one sandbox until ``stop`` is set (or the task is cancelled). The ports its
+    servers listen on are published at ``host`` too (``say`` hears of each)."""
     cache = TemplateCache(settings.templates_cache_dir)
     if not cache.is_ready(template):
         await cache.warm(template)
     provider = local_provider(settings)
     served = ServedSandbox(provider, template)
     endpoint = EnvdEndpoint(lambda: served.upstream, on_reset=served.reset)
+    publisher: PortPublisher | None = None
     try:
         bound = await endpoint.start(host, port)  # a port in use fails before any sandbox
         await served.start()
+        publisher = PortPublisher(
+            lambda: served.sandbox, host, skip=frozenset({ENVD_PORT, bound}), say=say
+        )
+        publisher.start()
         if on_ready is not None:
             on_ready(Served(served.sandbox.sandbox_id, template, f"http://{host}:{bound}"))
         await (stop or asyncio.Event()).wait()
     finally:
+        if publisher is not None:
+            await publisher.aclose()
         with contextlib.suppress(Exception):
             await endpoint.aclose()
         await served.aclose()

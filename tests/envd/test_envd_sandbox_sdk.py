@@ -29,8 +29,9 @@ from e2b import (
 )
 from e2b.sandbox.filesystem.filesystem import WriteEntry
 
+from tessera.sandbox.local.ports import PortPublisher
 from tessera.sandbox.local.python_runtime import python_runtime
-from tests.conftest import shared_test_cache
+from tests.conftest import free_port, shared_test_cache
 from tests.envd.sandbox_sdk_support import (
     SANDBOX_HOME,
     ServedSandboxThread,
@@ -442,3 +443,33 @@ async def test_reset_gives_a_fresh_sandbox(
     assert not await fresh.files.exists(f"{folder}/left.txt")
     assert not any("sleep 59" in " ".join(p.args) for p in await fresh.commands.list())
     assert (await fresh.commands.run("echo fresh")).stdout == "fresh\n"
+
+
+# --- ports ---------------------------------------------------------------------------------
+async def test_a_port_the_sandbox_listens_on_is_published_at_the_same_port(
+    sandbox: AsyncSandbox, served_sandbox: ServedSandboxThread
+) -> None:
+    """E2B's debug mode reaches a sandbox's port N at ``localhost:N`` (``get_host``)."""
+    port = free_port()
+    published: list[str] = []
+    publisher = PortPublisher(
+        lambda: served_sandbox.served.sandbox, "127.0.0.1", say=published.append
+    )
+    server = await sandbox.commands.run(
+        f"python3 -m http.server {port} --bind 127.0.0.1", background=True, cwd="/home/user"
+    )
+    try:
+
+        async def is_published() -> bool:
+            served_sandbox.call(publisher.check())
+            return port in publisher.published
+
+        assert await wait_for_async(is_published, within=10.0)
+        assert sandbox.get_host(port) == f"localhost:{port}"
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            page = await client.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200 and "Directory listing" in page.text
+        assert published == [f"port {port} of the sandbox: http://127.0.0.1:{port}"]
+    finally:
+        await server.kill()
+        served_sandbox.call(publisher.aclose())
