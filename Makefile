@@ -22,12 +22,17 @@ python-check:
 	@command -v node >/dev/null && command -v npm >/dev/null \
 	  || { echo "Tessera needs Node.js 20+ and npm on PATH."; exit 1; }
 
-# Debian packages: bubblewrap (sandbox isolation), chromium (end-to-end tests) and
-# python3-venv (the Python template's environment is made from the system's Python).
+# Debian packages: bubblewrap (sandbox isolation), chromium (end-to-end tests),
+# python3-venv (the Python template's environment is made from the system's Python), and
+# what E2B's sandbox images have that sandboxes see from this machine's /usr: git, `python`,
+# setfattr (attr).
 system-deps:
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	[ -x /usr/bin/python ] || missing="$$missing python-is-python3"; \
+	command -v setfattr >/dev/null || missing="$$missing attr"; \
 	/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

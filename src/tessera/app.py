@@ -33,7 +33,11 @@ from tessera.preview.storage import PreviewStorage
 from tessera.projects import ProjectService
 from tessera.publish import Publisher
 from tessera.sandbox.base import SandboxProvider
-from tessera.sandbox.factory import check_sandbox_settings, create_sandbox_provider
+from tessera.sandbox.factory import (
+    check_sandbox_settings,
+    create_e2b_provider,
+    create_sandbox_provider,
+)
 from tessera.sandbox.lifecycle import SandboxLifecycle
 from tessera.sandbox.manager import SandboxManager
 from tessera.store import Store
@@ -58,9 +62,13 @@ def create_app(
         store = await Store.open(settings.database)
         preferences = Preferences(store, settings)
         llm = ProviderPool(settings, preferences, fixed=provider)
-        sandboxes_backend: SandboxProvider = (
-            sandbox_provider if sandbox_provider is not None else create_sandbox_provider(settings)
-        )
+        sandboxes_backend: SandboxProvider
+        if sandbox_provider is not None:
+            sandboxes_backend = sandbox_provider
+        elif settings.sandbox == "e2b":
+            sandboxes_backend = create_e2b_provider(settings)
+        else:  # local, or local-e2b (the E2B code path over local sandboxes)
+            sandboxes_backend = create_sandbox_provider(settings)
         sandboxes = SandboxManager(
             sandboxes_backend, dev_server_timeout=settings.dev_server_timeout
         )
