@@ -59,7 +59,7 @@ def serve(
     except TesseraError as exc:
         console.print(f"[red]{exc.message}[/]")
         raise typer.Exit(1) from None
-    if settings.sandbox == "local":
+    if settings.sandbox in ("local", "local-e2b"):
         _warm_quietly(settings, console)
     console.print(f"Tessera is running at [bold]http://{settings.host}:{settings.port}/[/]")
     console.print(

@@ -20,7 +20,7 @@ async def health() -> dict[str, str]:
 @router.get("/config")
 async def config(settings: AppSettings, projects: Projects) -> dict[str, Any]:
     # "none": local sandboxes run unisolated (the UI warns); E2B sandboxes are virtual machines.
-    isolation = settings.sandbox_isolation if settings.sandbox == "local" else "e2b"
+    isolation = settings.sandbox_isolation if settings.sandbox != "e2b" else "e2b"
     return {
         "llm": await projects.llm_info(),
         "sandbox": settings.sandbox,

@@ -38,7 +38,7 @@ def _existing_user(name: str) -> SandboxUser | None:
 
 
 async def diagnose(settings: Settings) -> list[Finding]:
-    if settings.sandbox != "local":
+    if settings.sandbox not in ("local", "local-e2b"):
         return []
     if settings.sandbox_isolation == "none":
         return [
