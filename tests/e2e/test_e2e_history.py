@@ -42,9 +42,9 @@ KANBAN = "build a kanban board"
 
 @pytest.fixture
 def slow_server(tmp_path: Path, warm_cache: None) -> Iterator[RunningServer]:
-    """A server whose offline model writes four times as slowly: a run lasts long enough
-    to act on the page while it streams."""
-    running = start_server(tmp_path / "data", {"TESSERA_OFFLINE_PACE": "2"})
+    """A server whose offline model writes twice as slowly: a run lasts long enough to act
+    on the page while it streams."""
+    running = start_server(tmp_path / "data", {"TESSERA_OFFLINE_PACE": "1"})
     yield running
     stop_server(running)
     print(f"--- server log ---\n{running.log()[-5000:]}")
