@@ -50,7 +50,7 @@ def start_server(data_dir: Path, env_extra: dict[str, str] | None = None) -> Run
         "TESSERA_PORT": str(port),
         "TESSERA_DATA_DIR": str(data_dir),
         "TESSERA_CACHE_DIR": str(shared_test_cache()),
-        "TESSERA_OFFLINE_PACE": "0.5",
+        "TESSERA_OFFLINE_PACE": "0.25",
         "TESSERA_LLM_PROVIDER": "offline",
         "TESSERA_THUMBNAILS": "false",  # a test that wants them turns them on
         # Runs wait this long for the app's errors after deploying; the autofix test,

@@ -4,11 +4,13 @@ prompt → streamed code → live preview → hand edit with hot reload → foll
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from tests.e2e.conftest import RunningServer
+from tests.e2e.conftest import RunningServer, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +29,15 @@ SAMPLER = """() => {
         });
     }, 40);
 }"""
+
+
+@pytest.fixture
+def server(tmp_path: Path, warm_cache: None) -> Iterator[RunningServer]:
+    """The offline model at half the default pace: App.tsx must be seen growing in Monaco
+    while it streams."""
+    running = start_server(tmp_path / "data", {"TESSERA_OFFLINE_PACE": "0.5"})
+    yield running
+    stop_server(running)
 
 
 def is_green(colour: str) -> bool:
