@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -57,8 +58,12 @@ class SandboxCgroup(Protocol):
     def kill_all(self) -> None:
         """SIGKILLs every process in the group, frozen first so that none can fork away."""
 
+    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
+        """Freezes every process of the group and waits until all are frozen; False (the
+        group thawed again) where there is no freezer or it did not settle ``within`` s."""
+
     def thaw(self) -> None:
-        """Lets the processes ``kill_all`` froze run (and die)."""
+        """Lets the processes ``kill_all`` or ``freeze`` froze run."""
 
     def remove(self) -> bool:
         """Removes the group; False while processes remain in it."""
@@ -103,6 +108,25 @@ def _read_pids(path: Path) -> list[int]:
         return []
 
 
+def _frozen_within(
+    start: Callable[[], object], frozen: Callable[[], bool], within: float, thaw: Callable[[], None]
+) -> bool:
+    """Asks for a freeze and waits until ``frozen()``; thaws and answers False when that
+    fails or does not happen ``within`` seconds."""
+    try:
+        start()
+        deadline = time.monotonic() + within
+        while not frozen():
+            if time.monotonic() >= deadline:
+                thaw()
+                return False
+            time.sleep(_FREEZE_POLL_SECONDS)
+    except OSError:
+        thaw()
+        return False
+    return True
+
+
 def _kill(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -143,15 +167,20 @@ class V1Cgroup:
         return _read_pids(self.dirs["pids"] / "cgroup.procs")
 
     def kill_all(self) -> None:
-        freezer = self.dirs.get("freezer")
-        if freezer is not None:
-            state = freezer / "freezer.state"
-            with contextlib.suppress(OSError):
-                state.write_text("FROZEN")
-                deadline = time.monotonic() + _FREEZE_WAIT_SECONDS
-                while state.read_text().strip() != "FROZEN" and time.monotonic() < deadline:
-                    time.sleep(_FREEZE_POLL_SECONDS)
+        self.freeze()  # so that none can fork away (killed all the same if it does not settle)
         _kill(self.pids())
+
+    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
+        freezer = self.dirs.get("freezer")
+        if freezer is None:
+            return False
+        state = freezer / "freezer.state"
+        return _frozen_within(
+            lambda: state.write_text("FROZEN"),
+            lambda: state.read_text().strip() == "FROZEN",
+            within,
+            self.thaw,
+        )
 
     def thaw(self) -> None:
         freezer = self.dirs.get("freezer")
@@ -250,6 +279,15 @@ class V2Cgroup:
             with contextlib.suppress(OSError):
                 (self.folder / "cgroup.freeze").write_text("1")
             _kill(self.pids())
+
+    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
+        events = self.folder / "cgroup.events"
+        return _frozen_within(
+            lambda: (self.folder / "cgroup.freeze").write_text("1"),
+            lambda: "frozen 1" in events.read_text().splitlines(),
+            within,
+            self.thaw,
+        )
 
     def thaw(self) -> None:
         with contextlib.suppress(OSError):
