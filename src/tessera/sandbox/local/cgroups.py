@@ -109,20 +109,23 @@ def _read_pids(path: Path) -> list[int]:
 
 
 def _frozen_within(
-    start: Callable[[], object], frozen: Callable[[], bool], within: float, thaw: Callable[[], None]
+    start: Callable[[], object],
+    frozen: Callable[[], bool],
+    within: float,
+    on_failure: Callable[[], None],
 ) -> bool:
-    """Asks for a freeze and waits until ``frozen()``; thaws and answers False when that
-    fails or does not happen ``within`` seconds."""
+    """Asks for a freeze and waits until ``frozen()``; calls ``on_failure`` (a thaw) and
+    answers False when that fails or does not happen ``within`` seconds."""
     try:
         start()
         deadline = time.monotonic() + within
         while not frozen():
             if time.monotonic() >= deadline:
-                thaw()
+                on_failure()
                 return False
             time.sleep(_FREEZE_POLL_SECONDS)
     except OSError:
-        thaw()
+        on_failure()
         return False
     return True
 
@@ -167,10 +170,15 @@ class V1Cgroup:
         return _read_pids(self.dirs["pids"] / "cgroup.procs")
 
     def kill_all(self) -> None:
-        self.freeze()  # so that none can fork away (killed all the same if it does not settle)
+        # Frozen first so that none can fork away; left frozen (what did freeze stays
+        # stopped) while it is killed, even when the freeze did not settle.
+        self._freeze(_FREEZE_WAIT_SECONDS, on_failure=lambda: None)
         _kill(self.pids())
 
     def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
+        return self._freeze(within, on_failure=self.thaw)
+
+    def _freeze(self, within: float, *, on_failure: Callable[[], None]) -> bool:
         freezer = self.dirs.get("freezer")
         if freezer is None:
             return False
@@ -179,7 +187,7 @@ class V1Cgroup:
             lambda: state.write_text("FROZEN"),
             lambda: state.read_text().strip() == "FROZEN",
             within,
-            self.thaw,
+            on_failure,
         )
 
     def thaw(self) -> None:
