@@ -22,9 +22,9 @@ from websockets.asyncio.client import connect
 from tessera.errors import SandboxNotFound
 from tessera.preview.proxy import PreviewProxy
 from tessera.sandbox.base import CommandResult, Sandbox
-from tessera.sandbox.e2b import E2BSandbox, E2BSandboxProvider
+from tessera.sandbox.e2b import E2BSandbox, E2BSandboxProvider, local_sdk
 from tessera.sandbox.e2b.local_sdk import LocalEnvdSdk
-from tessera.sandbox.local import LocalSandbox, LocalSandboxProvider, cgroups
+from tessera.sandbox.local import LocalSandbox, LocalSandboxProvider
 from tessera.sandbox.local.isolation import Isolation
 from tessera.sandbox.manager import SandboxManager
 from tessera.sandbox.templates import TemplateCache, template_files
@@ -226,8 +226,7 @@ async def test_pause_freezes_every_process_and_resume_thaws_them(stack: Stack) -
 async def test_without_a_freezer_pause_ends_the_processes_and_resume_restarts_the_daemon(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for kind in (cgroups.V1Cgroup, cgroups.V2Cgroup):  # a machine without a freezer
-        monkeypatch.setattr(kind, "freeze", lambda self, within=1.0: False)
+    monkeypatch.setattr(local_sdk, "_freeze", lambda cgroup: False)
     sandbox = await stack.provider.create("react", metadata={"project_id": "p1"})
     folder = stack.folder(sandbox.sandbox_id)
     try:

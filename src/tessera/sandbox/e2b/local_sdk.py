@@ -36,8 +36,9 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from e2b import AsyncSandbox
 
@@ -46,7 +47,7 @@ from tessera.sandbox.base import CommandResult, OutputCallback
 from tessera.sandbox.e2b.provider import DEFAULT_SANDBOX_TIMEOUT, E2BSandboxProvider
 from tessera.sandbox.e2b.sdk import SdkCommands, SdkFiles, SdkPty, SdkSandbox, SdkSandboxInfo
 from tessera.sandbox.local import LocalSandbox, LocalSandboxProvider
-from tessera.sandbox.local.cgroups import SandboxCgroup
+from tessera.sandbox.local.cgroups import SandboxCgroup, V1Cgroup, V2Cgroup
 from tessera.sandbox.local.envd import EnvdServer, start_envd
 from tessera.sandbox.local.envd_endpoint import EnvdEndpoint
 from tessera.sandbox.local.isolated import IsolatedRuntime
@@ -367,7 +368,7 @@ class LocalEnvdSdk:
 
     async def _freeze(self, served: _Served) -> bool:
         cgroup = _cgroup_of(served.local)
-        if cgroup is None or not await asyncio.to_thread(cgroup.freeze, FREEZE_WAIT_SECONDS):
+        if cgroup is None or not await asyncio.to_thread(_freeze, cgroup):
             return False
         served.frozen = True
         return True
@@ -459,6 +460,40 @@ async def _listen(endpoint: EnvdEndpoint, host: str, port: int) -> int:
         with contextlib.suppress(OSError):
             return await endpoint.start(host, port)
     return await endpoint.start(host, 0)
+
+
+def _freeze(cgroup: SandboxCgroup) -> bool:
+    """Freezes every process of ``cgroup`` and waits until all are frozen. False where the
+    group has no freezer, or it did not settle in time (the group is thawed again).
+    Blocking."""
+    control: Path
+    value: str
+    frozen: Callable[[], bool]
+    if isinstance(cgroup, V1Cgroup):
+        folder = cgroup.dirs.get("freezer")
+        if folder is None:
+            return False
+        control, value = folder / "freezer.state", "FROZEN"
+        state = control
+        frozen = lambda: state.read_text().strip() == "FROZEN"  # noqa: E731
+    elif isinstance(cgroup, V2Cgroup):
+        control, value = cgroup.folder / "cgroup.freeze", "1"
+        events = cgroup.folder / "cgroup.events"
+        frozen = lambda: "frozen 1" in events.read_text().splitlines()  # noqa: E731
+    else:
+        return False
+    try:
+        control.write_text(value)
+        deadline = time.monotonic() + FREEZE_WAIT_SECONDS
+        while not frozen():
+            if time.monotonic() >= deadline:
+                cgroup.thaw()
+                return False
+            time.sleep(_POLL_SECONDS)
+    except OSError:
+        cgroup.thaw()
+        return False
+    return True
 
 
 def _empty(cgroup: SandboxCgroup) -> None:

@@ -18,7 +18,6 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -58,12 +57,8 @@ class SandboxCgroup(Protocol):
     def kill_all(self) -> None:
         """SIGKILLs every process in the group, frozen first so that none can fork away."""
 
-    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
-        """Freezes every process of the group and waits until all are frozen; False (the
-        group thawed again) where there is no freezer or it did not settle ``within`` s."""
-
     def thaw(self) -> None:
-        """Lets the processes ``kill_all`` or ``freeze`` froze run."""
+        """Lets the processes ``kill_all`` froze run (and die)."""
 
     def remove(self) -> bool:
         """Removes the group; False while processes remain in it."""
@@ -108,28 +103,6 @@ def _read_pids(path: Path) -> list[int]:
         return []
 
 
-def _frozen_within(
-    start: Callable[[], object],
-    frozen: Callable[[], bool],
-    within: float,
-    on_failure: Callable[[], None],
-) -> bool:
-    """Asks for a freeze and waits until ``frozen()``; calls ``on_failure`` (a thaw) and
-    answers False when that fails or does not happen ``within`` seconds."""
-    try:
-        start()
-        deadline = time.monotonic() + within
-        while not frozen():
-            if time.monotonic() >= deadline:
-                on_failure()
-                return False
-            time.sleep(_FREEZE_POLL_SECONDS)
-    except OSError:
-        on_failure()
-        return False
-    return True
-
-
 def _kill(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -170,25 +143,15 @@ class V1Cgroup:
         return _read_pids(self.dirs["pids"] / "cgroup.procs")
 
     def kill_all(self) -> None:
-        # Frozen first so that none can fork away; left frozen (what did freeze stays
-        # stopped) while it is killed, even when the freeze did not settle.
-        self._freeze(_FREEZE_WAIT_SECONDS, on_failure=lambda: None)
-        _kill(self.pids())
-
-    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
-        return self._freeze(within, on_failure=self.thaw)
-
-    def _freeze(self, within: float, *, on_failure: Callable[[], None]) -> bool:
         freezer = self.dirs.get("freezer")
-        if freezer is None:
-            return False
-        state = freezer / "freezer.state"
-        return _frozen_within(
-            lambda: state.write_text("FROZEN"),
-            lambda: state.read_text().strip() == "FROZEN",
-            within,
-            on_failure,
-        )
+        if freezer is not None:
+            state = freezer / "freezer.state"
+            with contextlib.suppress(OSError):
+                state.write_text("FROZEN")
+                deadline = time.monotonic() + _FREEZE_WAIT_SECONDS
+                while state.read_text().strip() != "FROZEN" and time.monotonic() < deadline:
+                    time.sleep(_FREEZE_POLL_SECONDS)
+        _kill(self.pids())
 
     def thaw(self) -> None:
         freezer = self.dirs.get("freezer")
@@ -287,15 +250,6 @@ class V2Cgroup:
             with contextlib.suppress(OSError):
                 (self.folder / "cgroup.freeze").write_text("1")
             _kill(self.pids())
-
-    def freeze(self, within: float = _FREEZE_WAIT_SECONDS) -> bool:
-        events = self.folder / "cgroup.events"
-        return _frozen_within(
-            lambda: (self.folder / "cgroup.freeze").write_text("1"),
-            lambda: "frozen 1" in events.read_text().splitlines(),
-            within,
-            self.thaw,
-        )
 
     def thaw(self) -> None:
         with contextlib.suppress(OSError):
